@@ -1,0 +1,2 @@
+//! The voice-ws command.
+fn main() {}

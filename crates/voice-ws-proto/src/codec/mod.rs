@@ -1,0 +1,21 @@
+//! Frame <-> message: JSON text and DAVE binary, both directions.
+//!
+//! Decoding is one pass from `&str` into typed structs (no `Value`
+//! envelope), and binary payloads are `Bytes` slices of the frame, never copies.
+
+mod client;
+mod error;
+mod key;
+mod server;
+mod server_types;
+
+pub use client::{ClientMessage, Identify, Resume, SelectProtocol, Speaking};
+pub use error::DecodeError;
+pub use server::{decode, decode_binary, decode_text};
+pub use server_types::{
+    ClientDisconnect, ClientsConnect, DaveExecuteTransition, DavePrepareEpoch,
+    DavePrepareTransition, HeartbeatAck, Hello, Incoming, Ready, SecretKey, ServerMessage,
+    SessionDescription, SpeakingUpdate, UnknownPayload,
+};
+
+pub(crate) use client::encode_heartbeat;

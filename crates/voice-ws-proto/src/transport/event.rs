@@ -1,0 +1,34 @@
+//! What a transport tells its owner.
+
+use core::time::Duration;
+
+use crate::close_code::CloseCode;
+use crate::codec::{DecodeError, Incoming};
+
+/// Something the owner should know, in the order it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The socket is open (the seed's onConnected).
+    Connected,
+    /// A server message other than a heartbeat ACK (the seed's onMessage).
+    /// Taking it from `poll_event` acknowledges its `seq`.
+    Message(Incoming),
+    /// The latest heartbeat was acknowledged.
+    HeartbeatAck {
+        /// Time from the heartbeat to its ACK.
+        rtt: Duration,
+    },
+    /// A heartbeat fell due unanswered (the seed's onZombified). The socket
+    /// is dropped with a resumable close code; `Disconnected` follows.
+    Zombified,
+    /// The socket ended (the seed's onDisconnected).
+    Disconnected {
+        /// The close code: the server's, or ours when `by_self`. `None`
+        /// when the socket ended without a close frame.
+        code: Option<CloseCode>,
+        /// Whether we closed it.
+        by_self: bool,
+    },
+    /// A frame could not be decoded. The socket stays up.
+    InvalidFrame(DecodeError),
+}

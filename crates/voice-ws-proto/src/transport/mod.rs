@@ -1,0 +1,378 @@
+//! The voice WebSocket transport: framing, seq_ack, heartbeats, RTT,
+//! zombie detection and closes, for one socket at a time.
+
+mod config;
+mod error;
+mod event;
+mod heartbeat;
+mod state;
+mod stats;
+
+pub use config::{FirstHeartbeat, TransportConfig};
+pub use error::SendError;
+pub use event::Event;
+pub use state::State;
+pub use stats::Stats;
+
+use alloc::string::String;
+use bytes::Bytes;
+use core::time::Duration;
+
+use crate::close_code::CloseCode;
+use crate::codec::{self, ClientMessage, DecodeError, Incoming, ServerMessage};
+use crate::frame::{Frame, Transmit};
+use crate::queue::BoundedQueue;
+use crate::seq::SeqTracker;
+use crate::time::Instant;
+use heartbeat::{Due, Heartbeat};
+
+/// The seed's WebSocketTransport without I/O: feed it socket events and
+/// time, drain what it wants written and what it has to say.
+///
+/// One `Transport` lives as long as a voice session: sockets come and go
+/// (`handle_open` .. `handle_close`), while `seq_ack` and the counters carry
+/// over so that a resume acknowledges the right message.
+#[derive(Debug)]
+pub struct Transport {
+    config: TransportConfig,
+    state: State,
+    heartbeat: Heartbeat,
+    seq: SeqTracker,
+    transmits: BoundedQueue<Transmit>,
+    events: BoundedQueue<Event>,
+    /// The code of the close frame we sent, while waiting for the answer.
+    closing: Option<(CloseCode, Instant)>,
+    stats: Stats,
+}
+
+impl Transport {
+    /// A transport with no socket yet.
+    pub fn new(config: TransportConfig) -> Self {
+        Self {
+            transmits: BoundedQueue::new(config.max_outbound_frames),
+            events: BoundedQueue::new(config.max_pending_events),
+            config,
+            state: State::Idle,
+            heartbeat: Heartbeat::default(),
+            seq: SeqTracker::default(),
+            closing: None,
+            stats: Stats::default(),
+        }
+    }
+
+    // ---- getters ----
+
+    /// The socket's state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The last sequence number the owner has taken from `poll_event`
+    /// (`None` is sent as -1). This is what heartbeats and Resume carry.
+    pub fn seq_ack(&self) -> Option<u16> {
+        self.seq.ack()
+    }
+
+    /// The heartbeat interval from the current socket's Hello.
+    pub fn heartbeat_interval(&self) -> Option<Duration> {
+        self.heartbeat.interval()
+    }
+
+    /// The latest heartbeat round-trip time on the current socket.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.heartbeat.rtt()
+    }
+
+    /// Traffic and heartbeat counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The settings this transport runs with.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
+    // ---- inputs ----
+
+    /// The driver opened a socket. Per-socket state starts afresh; seq_ack
+    /// carries over for a resume.
+    pub fn handle_open(&mut self, _now: Instant) {
+        if self.state == State::Terminated {
+            return;
+        }
+        self.state = State::Open;
+        self.heartbeat = Heartbeat::default();
+        self.closing = None;
+        self.seq.on_new_socket();
+        self.events.push_control(Event::Connected);
+    }
+
+    /// A complete message arrived on the socket. Bad input becomes an
+    /// [`Event::InvalidFrame`] and the socket stays up; only an oversized
+    /// message closes it (1009).
+    pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
+        if !self.state.has_socket() {
+            return;
+        }
+        let size = frame.len();
+        self.stats.frames_in += 1;
+        self.stats.bytes_in += size as u64;
+        if size > self.config.max_message_size {
+            self.handle_oversized(now, size);
+            return;
+        }
+        if self.config.any_frame_is_alive {
+            self.heartbeat.on_proof_of_life();
+        }
+        match codec::decode(frame) {
+            Ok(incoming) => self.on_message(now, incoming),
+            Err(e) => self.on_invalid(e),
+        }
+    }
+
+    /// The WebSocket layer refused a message over its size limit before
+    /// handing it in (drivers set that limit from `max_message_size`).
+    pub fn handle_oversized(&mut self, _now: Instant, size: usize) {
+        if !self.state.has_socket() {
+            return;
+        }
+        self.on_invalid(DecodeError::TooLarge {
+            size,
+            max: self.config.max_message_size,
+        });
+        self.drop_socket(CloseCode::MESSAGE_TOO_BIG);
+    }
+
+    /// A deadline from `poll_timeout` may have passed. Early or repeated
+    /// calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some((code, deadline)) = self.closing {
+            if deadline <= now {
+                // The server never answered our close frame.
+                self.transmits.push_control(Transmit::Abort);
+                self.socket_ended(Some(code), true);
+            }
+            return;
+        }
+        if self.state != State::Open {
+            return;
+        }
+        match self.heartbeat.on_due(now, self.config.heartbeat_tolerance) {
+            Some(Due::Beat { nonce, missed }) => {
+                self.stats.heartbeats_missed += u64::from(missed);
+                self.queue_heartbeat(nonce);
+            }
+            Some(Due::Zombie) => {
+                self.stats.heartbeats_missed += 1;
+                self.events.push_control(Event::Zombified);
+                self.drop_socket(CloseCode::RESUMABLE);
+            }
+            None => {}
+        }
+    }
+
+    /// The socket ended: the server's close frame (`Some(code)`), or a
+    /// reset, EOF or error with no close frame (`None`).
+    pub fn handle_close(&mut self, _now: Instant, code: Option<u16>) {
+        match (self.state, self.closing) {
+            (State::Closing, Some((ours, _))) => self.socket_ended(Some(ours), true),
+            (State::Open, _) => self.socket_ended(code.map(CloseCode), false),
+            _ => {}
+        }
+    }
+
+    // ---- outputs ----
+
+    /// The next frame to write, in order.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        let t = self.transmits.pop()?;
+        self.stats.frames_out += u64::from(!matches!(t, Transmit::Abort));
+        self.stats.bytes_out += t.payload_len() as u64;
+        Some(t)
+    }
+
+    /// The next event. Taking a [`Event::Message`] acknowledges its seq.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let event = self.events.pop()?;
+        if let Event::Message(Incoming { seq: Some(seq), .. }) = &event {
+            self.seq.deliver(*seq);
+        }
+        Some(event)
+    }
+
+    /// When `handle_timeout` should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.state, self.closing) {
+            (State::Closing, Some((_, deadline))) => Some(deadline),
+            (State::Open, _) => self.heartbeat.deadline(),
+            _ => None,
+        }
+    }
+
+    // ---- commands ----
+
+    /// Queues a typed message.
+    pub fn send(&mut self, message: &ClientMessage) -> Result<(), SendError> {
+        self.queue(message.encode())
+    }
+
+    /// Queues a raw text message, as the seed's `sendAsync(string)`.
+    pub fn send_text(&mut self, text: String) -> Result<(), SendError> {
+        self.queue(Transmit::Text(text))
+    }
+
+    /// Queues a raw binary message `[op][payload]`, as `sendAsync(buffer)`.
+    pub fn send_binary(&mut self, bytes: Bytes) -> Result<(), SendError> {
+        self.queue(Transmit::Binary(bytes))
+    }
+
+    /// Sends a heartbeat now, outside the schedule (the seed's
+    /// `heartbeatAsync(true)`); the cadence restarts from now.
+    pub fn heartbeat_now(&mut self, now: Instant) {
+        if self.state == State::Open {
+            let nonce = self.heartbeat.beat_now(now);
+            self.queue_heartbeat(nonce);
+        }
+    }
+
+    /// Moves the next heartbeat to `now + delay` (the seed's `heartbeatIn`).
+    pub fn heartbeat_in(&mut self, now: Instant, delay: Duration) {
+        if self.state == State::Open {
+            self.heartbeat.schedule(now + delay);
+        }
+    }
+
+    /// Starts a graceful close: a close frame now, then wait up to
+    /// `close_timeout` for the server's answer. Heartbeats stop.
+    pub fn close(&mut self, now: Instant, code: CloseCode) {
+        if self.state != State::Open {
+            return;
+        }
+        self.heartbeat.stop();
+        self.transmits.push_control(Transmit::Close(code));
+        self.closing = Some((code, now + self.config.close_timeout));
+        self.state = State::Closing;
+    }
+
+    /// Ends everything at once: pending frames are discarded, nothing is
+    /// sent afterwards, and no timer remains. Synchronous and idempotent,
+    /// safe to call from `Drop`. The driver drops its socket itself.
+    pub fn force_close(&mut self, code: CloseCode) {
+        if self.state == State::Terminated {
+            return;
+        }
+        if self.state.has_socket() {
+            self.events.push_control(Event::Disconnected {
+                code: Some(code),
+                by_self: true,
+            });
+        }
+        self.transmits.clear();
+        self.heartbeat = Heartbeat::default();
+        self.closing = None;
+        self.state = State::Terminated;
+    }
+
+    // ---- crate-internal, for the session ----
+
+    /// Drops the socket at once with a close frame, without waiting for the
+    /// answer: the peer is unresponsive or misbehaving.
+    pub(crate) fn drop_socket(&mut self, code: CloseCode) {
+        if !self.state.has_socket() {
+            return;
+        }
+        self.transmits.push_control(Transmit::Close(code));
+        self.transmits.push_control(Transmit::Abort);
+        self.socket_ended(Some(code), true);
+    }
+
+    /// Takes the next event without acknowledging its seq: the session
+    /// acknowledges when its own owner takes the message.
+    pub(crate) fn poll_event_unacked(&mut self) -> Option<Event> {
+        self.events.pop()
+    }
+
+    /// The session's owner took the message with `seq`.
+    pub(crate) fn acknowledge(&mut self, seq: u16) {
+        self.seq.deliver(seq);
+    }
+
+    /// A new session: forget every sequence number.
+    pub(crate) fn reset_seq(&mut self) {
+        self.seq.reset();
+    }
+
+    // ---- internals ----
+
+    fn on_message(&mut self, now: Instant, incoming: Incoming) {
+        if let Some(seq) = incoming.seq {
+            if !self.seq.receive(seq) {
+                self.stats.duplicates_skipped += 1;
+                return;
+            }
+        }
+        match &incoming.message {
+            ServerMessage::HeartbeatAck(ack) => {
+                if let Some(rtt) = self.heartbeat.on_ack(now, ack.nonce) {
+                    self.stats.heartbeats_acked += 1;
+                    self.events.push_control(Event::HeartbeatAck { rtt });
+                }
+                return;
+            }
+            ServerMessage::Hello(hello) if self.state == State::Open => {
+                let first = match self.config.first_heartbeat {
+                    FirstHeartbeat::AfterInterval => now + hello.heartbeat_interval,
+                    FirstHeartbeat::Immediately => now,
+                };
+                self.heartbeat.start(hello.heartbeat_interval, first);
+            }
+            _ => {}
+        }
+        self.push_event(Event::Message(incoming));
+    }
+
+    fn on_invalid(&mut self, e: DecodeError) {
+        self.stats.invalid_frames += 1;
+        self.push_event(Event::InvalidFrame(e));
+    }
+
+    /// Queues an event; when the owner has fallen `max_pending_events`
+    /// behind, the socket is dropped resumably instead of growing the queue.
+    fn push_event(&mut self, event: Event) {
+        if self.events.is_full() {
+            self.events.push_control(event);
+            self.drop_socket(CloseCode::RESUMABLE);
+        } else {
+            self.events.push_control(event);
+        }
+    }
+
+    fn queue(&mut self, t: Transmit) -> Result<(), SendError> {
+        match self.state {
+            State::Open => {}
+            State::Terminated => return Err(SendError::Ended),
+            _ => return Err(SendError::NotOpen),
+        }
+        let bound = self.config.max_outbound_frames;
+        self.transmits
+            .push(t)
+            .map_err(|_| SendError::QueueFull { bound })
+    }
+
+    fn queue_heartbeat(&mut self, nonce: u64) {
+        self.stats.heartbeats_sent += 1;
+        let text = codec::encode_heartbeat(nonce, self.seq.ack());
+        // A heartbeat is never refused for a full queue: it is the liveness
+        // signal, and at most one is pending per interval.
+        self.transmits.push_control(Transmit::Text(text));
+    }
+
+    fn socket_ended(&mut self, code: Option<CloseCode>, by_self: bool) {
+        self.state = State::Closed;
+        self.closing = None;
+        self.heartbeat.stop();
+        self.events
+            .push_control(Event::Disconnected { code, by_self });
+    }
+}

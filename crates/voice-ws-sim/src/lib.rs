@@ -1,0 +1,1 @@
+//! A local Discord voice gateway (v8) with fault injection.

@@ -1,0 +1,1 @@
+//! Tokio driver for voice-ws-proto.
