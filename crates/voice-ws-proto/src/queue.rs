@@ -34,6 +34,11 @@ impl<T> BoundedQueue<T> {
         self.items.push_back(item);
     }
 
+    /// Puts an item taken with `pop` back at the front.
+    pub(crate) fn unpop(&mut self, item: T) {
+        self.items.push_front(item);
+    }
+
     /// The oldest item.
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.items.pop_front()
@@ -54,8 +59,8 @@ impl<T> BoundedQueue<T> {
         self.items.clear();
     }
 
-    /// Iterates from oldest to newest.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.items.iter()
+    /// Takes every item, oldest first.
+    pub(crate) fn take_all(&mut self) -> alloc::vec::Vec<T> {
+        self.items.drain(..).collect()
     }
 }

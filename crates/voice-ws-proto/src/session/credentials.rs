@@ -1,0 +1,24 @@
+//! Who we are to the voice server: ids, token, endpoint.
+
+use alloc::string::String;
+
+use super::endpoint::Endpoint;
+use crate::token::Token;
+
+/// Everything the main gateway hands over for one voice session
+/// (VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE). Debug redacts the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// The guild (or call) id.
+    pub server_id: String,
+    /// Our user id.
+    pub user_id: String,
+    /// The voice session id.
+    pub session_id: String,
+    /// The voice token.
+    pub token: Token,
+    /// Where to connect.
+    pub endpoint: Endpoint,
+    /// Highest DAVE protocol version we speak; 0 for none.
+    pub max_dave_protocol_version: u16,
+}

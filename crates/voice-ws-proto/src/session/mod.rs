@@ -1,0 +1,570 @@
+//! A voice session's whole life on top of the transport: Identify or
+//! Resume, handshake timeouts, the close-code policy, backoff, and sends
+//! held while disconnected. Still no I/O: when it wants a socket,
+//! [`Session::poll_connect`] names the URL and the driver obeys.
+
+mod backoff;
+mod config;
+mod credentials;
+mod endpoint;
+mod event;
+mod phase;
+
+pub use config::SessionConfig;
+pub use credentials::Credentials;
+pub use endpoint::{Endpoint, EndpointError};
+pub use event::{Event, Outgoing};
+pub use phase::Phase;
+
+use alloc::string::String;
+use bytes::Bytes;
+use core::time::Duration;
+
+use crate::close_code::{CloseClass, CloseCode};
+use crate::codec::{ClientMessage, Identify, Incoming, Resume, ServerMessage};
+use crate::frame::{Frame, Transmit};
+use crate::queue::BoundedQueue;
+use crate::time::Instant;
+use crate::transport::{self, SendError, State, Stats, Transport};
+use backoff::Rng;
+
+/// A voice gateway session, sans-IO.
+///
+/// Inputs: `handle_open`, `handle_frame`, `handle_close`, `handle_timeout`.
+/// Outputs, drained after every input: `poll_connect` (open a socket to
+/// this URL, dropping any other), `poll_transmit`, `poll_event`, then sleep
+/// until `poll_timeout`.
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    credentials: Credentials,
+    transport: Transport,
+    phase: Phase,
+    /// Events with the seq they acknowledge when the owner takes them.
+    events: BoundedQueue<(Event, Option<u16>)>,
+    pending: BoundedQueue<Outgoing>,
+    /// Identify went out for the current credentials: from now on only
+    /// Resume, or Discord answers 4006.
+    identified: bool,
+    /// Reconnects since the last completed handshake.
+    attempt: u32,
+    rng: Rng,
+    connect_request: Option<String>,
+    abort_requested: bool,
+    closing_by_app: bool,
+    /// Credentials are being replaced: the drop that follows is ours.
+    replacing: bool,
+    hello_seen: bool,
+    connect_deadline: Option<Instant>,
+    hello_deadline: Option<Instant>,
+    handshake_deadline: Option<Instant>,
+    reconnect_at: Option<Instant>,
+}
+
+impl Session {
+    /// A session that will connect once `start` is called.
+    pub fn new(config: SessionConfig, credentials: Credentials) -> Self {
+        Self {
+            transport: Transport::new(config.transport.clone()),
+            events: BoundedQueue::new(config.transport.max_pending_events),
+            pending: BoundedQueue::new(config.max_pending_sends),
+            rng: Rng::new(config.rng_seed),
+            config,
+            credentials,
+            phase: Phase::Idle,
+            identified: false,
+            attempt: 0,
+            connect_request: None,
+            abort_requested: false,
+            closing_by_app: false,
+            replacing: false,
+            hello_seen: false,
+            connect_deadline: None,
+            hello_deadline: None,
+            handshake_deadline: None,
+            reconnect_at: None,
+        }
+    }
+
+    // ---- getters ----
+
+    /// Where the session is in its life.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The current socket's state.
+    pub fn state(&self) -> State {
+        self.transport.state()
+    }
+
+    /// The last sequence number the application took (`None`: -1).
+    pub fn seq_ack(&self) -> Option<u16> {
+        self.transport.seq_ack()
+    }
+
+    /// The latest heartbeat round-trip time.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.transport.rtt()
+    }
+
+    /// The heartbeat interval from the current socket's Hello.
+    pub fn heartbeat_interval(&self) -> Option<Duration> {
+        self.transport.heartbeat_interval()
+    }
+
+    /// Traffic and heartbeat counters over the session's life.
+    pub fn stats(&self) -> Stats {
+        self.transport.stats()
+    }
+
+    /// The credentials in use (Debug redacts the token).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The settings this session runs with.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Messages held until the handshake completes.
+    pub fn pending_sends(&self) -> usize {
+        self.pending.len()
+    }
+
+    // ---- inputs ----
+
+    /// Starts the session: the first socket is requested.
+    pub fn start(&mut self, now: Instant) {
+        if self.phase == Phase::Idle {
+            self.request_connect(now);
+        }
+    }
+
+    /// The socket requested by `poll_connect` is open: Identify or Resume
+    /// goes out at once, without waiting for Hello.
+    pub fn handle_open(&mut self, now: Instant) {
+        if self.phase != Phase::Connecting {
+            // A socket nobody asked for any more (it outlived its timeout).
+            self.abort_requested = true;
+            return;
+        }
+        self.connect_deadline = None;
+        self.transport.handle_open(now);
+        self.hello_seen = false;
+        self.hello_deadline = Some(now + self.config.hello_timeout);
+        self.handshake_deadline = Some(now + self.config.handshake_timeout);
+        let creds = &self.credentials;
+        let greeting = if self.identified {
+            self.phase = Phase::Resuming;
+            ClientMessage::Resume(Resume {
+                server_id: creds.server_id.clone(),
+                session_id: creds.session_id.clone(),
+                token: creds.token.clone(),
+                seq_ack: self.transport.seq_ack(),
+            })
+        } else {
+            self.phase = Phase::Identifying;
+            self.identified = true;
+            ClientMessage::Identify(Identify {
+                server_id: creds.server_id.clone(),
+                user_id: creds.user_id.clone(),
+                session_id: creds.session_id.clone(),
+                token: creds.token.clone(),
+                max_dave_protocol_version: creds.max_dave_protocol_version,
+            })
+        };
+        if let Err(e) = self.transport.send(&greeting) {
+            // Only possible when the driver never drained a full queue;
+            // the handshake timeout then recovers the session.
+            debug_assert!(false, "greeting refused: {e}");
+        }
+        self.process(now);
+    }
+
+    /// A message arrived on the socket.
+    pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
+        self.transport.handle_frame(now, frame);
+        self.process(now);
+    }
+
+    /// The WebSocket layer refused a message over `max_message_size`.
+    pub fn handle_oversized(&mut self, now: Instant, size: usize) {
+        self.transport.handle_oversized(now, size);
+        self.process(now);
+    }
+
+    /// The socket ended (`None`: no close frame), or a requested socket
+    /// could not be opened at all.
+    pub fn handle_close(&mut self, now: Instant, code: Option<u16>) {
+        if self.phase == Phase::Connecting {
+            self.connect_deadline = None;
+            self.reconnect(now);
+            return;
+        }
+        self.transport.handle_close(now, code);
+        self.process(now);
+    }
+
+    /// A deadline from `poll_timeout` may have passed. Early or repeated
+    /// calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if passed(self.connect_deadline, now) && self.phase == Phase::Connecting {
+            self.connect_deadline = None;
+            self.abort_requested = true;
+            self.reconnect(now);
+        }
+        if passed(self.reconnect_at, now) && self.phase == Phase::WaitingToReconnect {
+            self.reconnect_at = None;
+            self.request_connect(now);
+        }
+        let hello_late = passed(self.hello_deadline, now) && !self.hello_seen;
+        let handshake_late = passed(self.handshake_deadline, now)
+            && matches!(self.phase, Phase::Identifying | Phase::Resuming);
+        if hello_late || handshake_late {
+            self.hello_deadline = None;
+            self.handshake_deadline = None;
+            self.transport.drop_socket(CloseCode::RESUMABLE);
+        }
+        self.transport.handle_timeout(now);
+        self.process(now);
+    }
+
+    // ---- outputs ----
+
+    /// A socket to open: drop any socket or attempt in progress and connect
+    /// to this URL, then report `handle_open` or `handle_close`.
+    pub fn poll_connect(&mut self) -> Option<String> {
+        self.connect_request.take()
+    }
+
+    /// The next frame to write, in order.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        if core::mem::take(&mut self.abort_requested) {
+            return Some(Transmit::Abort);
+        }
+        self.transport.poll_transmit()
+    }
+
+    /// The next event. Taking a message acknowledges its seq.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let (event, seq) = self.events.pop()?;
+        if let Some(seq) = seq {
+            self.transport.acknowledge(seq);
+        }
+        Some(event)
+    }
+
+    /// When `handle_timeout` should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let hello = self.hello_deadline.filter(|_| !self.hello_seen);
+        let handshake = self
+            .handshake_deadline
+            .filter(|_| matches!(self.phase, Phase::Identifying | Phase::Resuming));
+        [
+            self.transport.poll_timeout(),
+            self.connect_deadline,
+            self.reconnect_at,
+            hello,
+            handshake,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---- commands ----
+
+    /// Sends a message, or holds it (in order, bounded) while the session
+    /// reconnects. Identify, Resume and Heartbeat are the session's own.
+    pub fn send(&mut self, message: ClientMessage) -> Result<(), SendError> {
+        if message.is_control() {
+            return Err(SendError::Reserved { op: message.op() });
+        }
+        self.submit(Outgoing::Message(message))
+    }
+
+    /// Sends raw text, held like `send` while reconnecting.
+    pub fn send_text(&mut self, text: String) -> Result<(), SendError> {
+        self.submit(Outgoing::Text(text))
+    }
+
+    /// Sends a raw binary message `[op][payload]`, held like `send`.
+    pub fn send_binary(&mut self, bytes: Bytes) -> Result<(), SendError> {
+        self.submit(Outgoing::Binary(bytes))
+    }
+
+    /// Sends a heartbeat now (the seed's `heartbeatAsync`).
+    pub fn heartbeat_now(&mut self, now: Instant) {
+        self.transport.heartbeat_now(now);
+    }
+
+    /// Moves the next heartbeat to `now + delay` (the seed's `heartbeatIn`).
+    pub fn heartbeat_in(&mut self, now: Instant, delay: Duration) {
+        self.transport.heartbeat_in(now, delay);
+    }
+
+    /// New credentials from the main gateway (after `SessionInvalidated`,
+    /// a stop, a fatal error, or a voice server change): the current
+    /// socket, if any, is closed and a fresh session is identified.
+    pub fn update_credentials(&mut self, now: Instant, credentials: Credentials) {
+        if self.transport.state() == State::Terminated {
+            return;
+        }
+        self.credentials = credentials;
+        self.transport.reset_seq();
+        self.identified = false;
+        self.attempt = 0;
+        self.closing_by_app = false;
+        self.replacing = true;
+        self.transport.drop_socket(CloseCode::NORMAL);
+        self.process(now);
+        self.replacing = false;
+        self.request_connect(now);
+    }
+
+    /// Ends the session gracefully: close 1000 (which ends the voice
+    /// session on Discord's side too), wait for the answer, then `Stopped`.
+    pub fn close(&mut self, now: Instant) {
+        if self.phase.is_terminal() {
+            return;
+        }
+        self.closing_by_app = true;
+        self.clear_timers();
+        self.connect_request = None;
+        if self.transport.state().has_socket() {
+            self.phase = Phase::Closing;
+            self.transport.close(now, CloseCode::NORMAL);
+        } else {
+            self.finish(Phase::Stopped, None);
+        }
+        self.process(now);
+    }
+
+    /// Ends everything now: nothing more is sent, no timer remains.
+    /// Synchronous and idempotent, safe to call from `Drop`.
+    pub fn force_close(&mut self, code: CloseCode) {
+        if self.transport.state() == State::Terminated {
+            return;
+        }
+        self.closing_by_app = true;
+        self.clear_timers();
+        self.connect_request = None;
+        self.abort_requested = false;
+        let had_socket = self.transport.state().has_socket();
+        self.transport.force_close(code);
+        if had_socket {
+            self.process(Instant::ZERO);
+        } else if !self.phase.is_terminal() {
+            self.finish(Phase::Stopped, Some(code));
+        }
+    }
+
+    // ---- internals ----
+
+    fn submit(&mut self, out: Outgoing) -> Result<(), SendError> {
+        match self.phase {
+            Phase::Stopped | Phase::Failed | Phase::Closing => return Err(SendError::Ended),
+            Phase::Active if self.pending.len() == 0 => return self.put_on_wire(&out),
+            _ => {}
+        }
+        let bound = self.config.max_pending_sends;
+        self.pending
+            .push(out)
+            .map_err(|_| SendError::QueueFull { bound })
+    }
+
+    fn put_on_wire(&mut self, out: &Outgoing) -> Result<(), SendError> {
+        match out {
+            Outgoing::Message(m) => self.transport.send(m),
+            Outgoing::Text(t) => self.transport.send_text(t.clone()),
+            Outgoing::Binary(b) => self.transport.send_binary(b.clone()),
+        }
+    }
+
+    /// Held messages go out in order once the handshake is done; whatever
+    /// the transport's queue cannot take yet stays held.
+    fn flush_pending(&mut self) {
+        while self.phase == Phase::Active {
+            let Some(out) = self.pending.pop() else { break };
+            if self.put_on_wire(&out).is_err() {
+                self.pending.unpop(out);
+                break;
+            }
+        }
+    }
+
+    fn request_connect(&mut self, now: Instant) {
+        self.phase = Phase::Connecting;
+        self.connect_request = Some(self.credentials.endpoint.url());
+        self.connect_deadline = Some(now + self.config.connect_timeout);
+    }
+
+    /// Moves the transport's events into the session's, acting on each.
+    fn process(&mut self, now: Instant) {
+        while let Some(event) = self.transport.poll_event_unacked() {
+            self.on_transport_event(now, event);
+        }
+        self.flush_pending();
+    }
+
+    fn on_transport_event(&mut self, now: Instant, event: transport::Event) {
+        use transport::Event as T;
+        match event {
+            T::Connected => self.emit(Event::Connected),
+            T::Message(incoming) => self.on_message(incoming),
+            T::HeartbeatAck { rtt } => self.emit(Event::HeartbeatAck { rtt }),
+            T::Zombified => self.emit(Event::Zombified),
+            T::InvalidFrame(e) => self.emit(Event::InvalidFrame(e)),
+            T::Disconnected { code, by_self } => self.on_disconnected(now, code, by_self),
+        }
+    }
+
+    fn on_message(&mut self, incoming: Incoming) {
+        let seq = incoming.seq;
+        let event = match incoming.message {
+            ServerMessage::Hello(hello) => {
+                self.hello_seen = true;
+                self.hello_deadline = None;
+                Event::Hello {
+                    heartbeat_interval: hello.heartbeat_interval,
+                }
+            }
+            ServerMessage::Ready(ready) => {
+                self.handshake_done();
+                Event::Ready(ready)
+            }
+            ServerMessage::Resumed => {
+                self.handshake_done();
+                Event::Resumed
+            }
+            ServerMessage::SessionDescription(sd) => Event::SessionDescription(sd),
+            message => Event::Message(Incoming { seq, message }),
+        };
+        if self.events.is_full() {
+            // The owner has fallen far behind: drop the socket resumably.
+            // This message is kept; nothing after it is acknowledged, so
+            // the server replays the rest after the resume.
+            self.transport.drop_socket(CloseCode::RESUMABLE);
+        }
+        self.events.push_control((event, seq));
+    }
+
+    fn handshake_done(&mut self) {
+        if matches!(self.phase, Phase::Identifying | Phase::Resuming) {
+            self.phase = Phase::Active;
+            self.attempt = 0;
+            self.handshake_deadline = None;
+        }
+    }
+
+    fn on_disconnected(&mut self, now: Instant, code: Option<CloseCode>, by_self: bool) {
+        self.hello_deadline = None;
+        self.handshake_deadline = None;
+        self.emit(Event::Disconnected { code, by_self });
+        if self.replacing {
+            return;
+        }
+        if self.closing_by_app {
+            self.finish(Phase::Stopped, code);
+            return;
+        }
+        // Our own drops (zombie, handshake timeout, oversized input) keep
+        // the session; otherwise the server's code decides.
+        let class = match code {
+            Some(code) if !by_self => code.class(),
+            _ => CloseClass::Resume,
+        };
+        match class {
+            CloseClass::Resume => self.reconnect(now),
+            CloseClass::NewSession => self.invalidate(code),
+            CloseClass::Stop => self.finish(Phase::Stopped, code),
+            CloseClass::Fatal => {
+                let code = code.unwrap_or(CloseCode::ABNORMAL);
+                self.finish(Phase::Failed, Some(code));
+            }
+        }
+    }
+
+    fn reconnect(&mut self, now: Instant) {
+        self.attempt += 1;
+        if self.attempt > self.config.max_reconnect_attempts {
+            self.invalidate(None);
+            return;
+        }
+        let cfg = &self.config;
+        let delay = backoff::delay(
+            self.attempt,
+            cfg.backoff_base,
+            cfg.backoff_cap,
+            &mut self.rng,
+        );
+        self.emit(Event::Reconnecting {
+            attempt: self.attempt,
+            delay,
+            resume: self.identified,
+        });
+        if delay.is_zero() {
+            self.request_connect(now);
+        } else {
+            self.phase = Phase::WaitingToReconnect;
+            self.reconnect_at = Some(now + delay);
+        }
+    }
+
+    fn invalidate(&mut self, code: Option<CloseCode>) {
+        self.phase = Phase::NeedsCredentials;
+        self.identified = false;
+        self.transport.reset_seq();
+        self.clear_timers();
+        self.return_unsent();
+        self.emit(Event::SessionInvalidated { code });
+    }
+
+    fn finish(&mut self, phase: Phase, code: Option<CloseCode>) {
+        self.phase = phase;
+        self.clear_timers();
+        self.return_unsent();
+        match (phase, code) {
+            (Phase::Failed, Some(code)) => self.emit(Event::Fatal {
+                code,
+                reason: fatal_reason(code),
+            }),
+            _ => self.emit(Event::Stopped { code }),
+        }
+    }
+
+    fn return_unsent(&mut self) {
+        if self.pending.len() > 0 {
+            let unsent = self.pending.take_all();
+            self.emit(Event::Unsent(unsent));
+        }
+    }
+
+    fn clear_timers(&mut self) {
+        self.connect_deadline = None;
+        self.hello_deadline = None;
+        self.handshake_deadline = None;
+        self.reconnect_at = None;
+    }
+
+    fn emit(&mut self, event: Event) {
+        // Control events are few per socket; messages are bounded in on_message.
+        self.events.push_control((event, None));
+    }
+}
+
+fn passed(deadline: Option<Instant>, now: Instant) -> bool {
+    deadline.is_some_and(|d| d <= now)
+}
+
+fn fatal_reason(code: CloseCode) -> &'static str {
+    match code.0 {
+        4004 => "authentication failed: the token or ids are wrong",
+        4012 => "unknown protocol in Select Protocol",
+        4016 => "unknown encryption mode in Select Protocol",
+        4017 => "the channel requires DAVE end-to-end encryption: set max_dave_protocol_version",
+        _ => "unrecoverable close code",
+    }
+}
