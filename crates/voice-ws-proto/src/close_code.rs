@@ -119,7 +119,7 @@ impl CloseCode {
             4020 => "bad request",
             4021 => "rate limited",
             4022 => "call terminated",
-            4001..=4999 => "unknown voice gateway code",
+            c if c / 1000 == 4 => "unknown voice gateway code",
             _ => "unknown close code",
         }
     }
