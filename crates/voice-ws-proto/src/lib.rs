@@ -1,4 +1,81 @@
 //! Sans-IO core of a Discord voice gateway (v8) client.
+//!
+//! This crate contains no networking code, reads no clock and draws no
+//! random numbers. It is a state machine: the owner (a driver such as
+//! `voice-ws-tokio`, or your own loop) feeds it socket events and the
+//! current time, and drains what it wants written, what it has to say, and
+//! when it next wants to be woken. It is `no_std` + `alloc`, so it runs on
+//! any async runtime, in a single-threaded game loop, or on
+//! `wasm32-unknown-unknown`.
+//!
+//! ```text
+//!             socket / timer (the driver)
+//!   handle_open ─┐  handle_frame ─┐  handle_close ─┐  handle_timeout ─┐
+//!                v                v                v                  v
+//!   ┌─────────────────────────────────────────────────────────────────┐
+//!   │ Session    Identify/Resume, timeouts, close-code policy, backoff │
+//!   │ Transport  seq_ack, heartbeat, RTT, zombie, close handshake      │
+//!   │ codec      Frame <-> ServerMessage / ClientMessage               │
+//!   └─────────────────────────────────────────────────────────────────┘
+//!        │ poll_connect    │ poll_transmit   │ poll_event    │ poll_timeout
+//!        v                 v                 v               v
+//!    open this URL     write frames     to the app      sleep until
+//! ```
+//!
+//! The one invariant the owner keeps: after every `handle_*` call or
+//! command, drain `poll_connect`, `poll_transmit` and `poll_event`, then
+//! sleep until `poll_timeout`. An early or repeated `handle_timeout` is harmless.
+//!
+//! [`Transport`] alone is the seed's `WebSocketTransport` (framing,
+//! heartbeats, zombie detection); [`Session`] adds the connection's whole
+//! life on top of it.
+//!
+//! # An event loop
+//!
+//! A scripted server stands in for the socket here; a driver does the same
+//! with real frames and a real clock.
+//!
+//! ```
+//! use voice_ws_proto::{Credentials, Endpoint, Event, Frame, Instant, Session, SessionConfig, Token, Transmit};
+//!
+//! let credentials = Credentials {
+//!     server_id: "41771983423143937".into(),
+//!     user_id: "104694319306248192".into(),
+//!     session_id: "my_session_id".into(),
+//!     token: Token::new("my_token"),
+//!     endpoint: Endpoint::parse("c-ams07.discord.media:443", false).expect("valid endpoint"),
+//!     max_dave_protocol_version: 1,
+//! };
+//! let mut session = Session::new(SessionConfig::default(), credentials);
+//! let mut now = Instant::ZERO;
+//! session.start(now);
+//!
+//! // The driver opens the socket it is asked for...
+//! let url = session.poll_connect().expect("a socket is wanted");
+//! assert_eq!(url, "wss://c-ams07.discord.media:443/?v=8");
+//! session.handle_open(now);
+//!
+//! // ...and feeds what the server sends.
+//! session.handle_frame(now, Frame::Text(r#"{"op":8,"d":{"v":8,"heartbeat_interval":13750}}"#));
+//! session.handle_frame(now, Frame::Text(
+//!     r#"{"op":2,"d":{"ssrc":1,"ip":"127.0.0.1","port":1234,"modes":["aead_aes256_gcm_rtpsize"]}}"#,
+//! ));
+//!
+//! // After every input: write, deliver, then sleep until the next deadline.
+//! let mut written = Vec::new();
+//! while let Some(t) = session.poll_transmit() {
+//!     written.push(t); // Identify went out on open
+//! }
+//! while let Some(event) = session.poll_event() {
+//!     if let Event::Ready(ready) = event {
+//!         assert_eq!(ready.ssrc, 1);
+//!     }
+//! }
+//! now = session.poll_timeout().expect("the heartbeat is scheduled");
+//! session.handle_timeout(now);
+//! let heartbeat = session.poll_transmit();
+//! assert_eq!(heartbeat, Some(Transmit::Text(r#"{"op":3,"d":{"t":13750,"seq_ack":-1}}"#.into())));
+//! ```
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
