@@ -1,1 +1,65 @@
-//! A local Discord voice gateway (v8) with fault injection.
+//! A local Discord voice gateway (v8, server side) with fault injection.
+//!
+//! Point any voice gateway client at it: it sends Hello, answers Identify with
+//! Ready, Select Protocol with Session Description, heartbeats with ACKs, and
+//! Resume with Resumed plus a replay of the buffered messages the client has
+//! not acknowledged (`seq_ack`, u16 serial order, shared by JSON and binary
+//! messages). Each accepted connection follows a [`ConnectionPlan`] of fault
+//! steps (withheld ACKs, close codes, TCP resets, silence, refused resumes,
+//! garbage frames, pushes), and every frame in both directions is recorded
+//! with a timestamp ([`Sim::connections`]).
+//!
+//! The sim writes its own wire bytes (literal JSON, hand-laid binary) and does
+//! not use `voice-ws-proto`, so a codec bug cannot hide on both sides.
+//! Ready scenarios live in [`scenario`].
+//!
+//! Like Discord, it closes on client mistakes, so conformance tests catch them:
+//! 4002 for a text frame that is not JSON or has no integer `op`; 4003 for
+//! Select Protocol, Speaking, DAVE messages or binary frames before
+//! Identify/Resume; 4005 for a second Identify/Resume; 4020 for a heartbeat
+//! nonce that is not a JSON integer, or missing Identify/Resume fields; 4012
+//! and 4016 for an unknown protocol or encryption mode; 4006 for a Resume of an
+//! unknown session or with the wrong token. Unknown ops are recorded and
+//! ignored. A Resume without `seq_ack` is resumed without replay (pre-v8).
+//!
+//! ```
+//! use std::time::Duration;
+//! use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! // First connection: close with 4015 after the third heartbeat.
+//! // Later connections are healthy, so the client's resume works.
+//! let config = SimConfig::default()
+//!     .with_heartbeat_interval_ms(500.0)
+//!     .with_plan(ConnectionPlan::new().then(Trigger::AfterHeartbeats(3), Action::Close(4015)));
+//! let sim = Sim::start(config).await?;
+//! println!("connect a client to {}", sim.url());
+//!
+//! // Replayable messages get the session's next seq and are kept for resume.
+//! sim.push(ServerPush::dave_external_sender(b"mls"));
+//!
+//! let connected = sim.wait_for_connections(1, Duration::from_millis(10)).await;
+//! assert!(!connected); // nobody connected in this example
+//! assert!(sim.connections().is_empty());
+//! sim.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod connection;
+mod plan;
+mod push;
+mod record;
+pub mod scenario;
+mod session;
+mod shared;
+mod sim;
+mod wire;
+
+pub use config::SimConfig;
+pub use plan::{Action, ConnectionPlan, Step, Trigger};
+pub use push::ServerPush;
+pub use record::{ConnectionLog, Recorded, RecordedFrame};
+pub use sim::Sim;

@@ -1,0 +1,577 @@
+//! One accepted connection: the server side of the v8 handshake, heartbeats,
+//! resume, and the connection's fault plan.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tracing::debug;
+
+use crate::plan::{Action, Step, Trigger};
+use crate::push::ServerPush;
+use crate::record::RecordedFrame;
+use crate::shared::{Bound, Dir, Identity, Shared};
+use crate::wire;
+
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a server-initiated close waits for the client's reply.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Client messages are small apart from MLS key packages and commits (a few KiB).
+const MAX_MESSAGE: usize = 1 << 20;
+
+// Close codes the gateway itself uses on bad client input.
+const DECODE_FAILED: u16 = 4002;
+const NOT_AUTHENTICATED: u16 = 4003;
+const ALREADY_AUTHENTICATED: u16 = 4005;
+const SESSION_INVALID: u16 = 4006;
+const UNKNOWN_PROTOCOL: u16 = 4012;
+const UNKNOWN_MODE: u16 = 4016;
+const BAD_REQUEST: u16 = 4020;
+
+/// Small buffers: the default 128 KiB read buffer costs ~14× the memory and
+/// most of the CPU per idle connection (see DESIGN.md, performance budget).
+pub(crate) fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
+}
+
+pub(crate) async fn run(shared: Arc<Shared>, index: usize, tcp: TcpStream) {
+    let bound = match handshake(&shared, index, tcp).await {
+        Some(ws) => Conn::new(shared.clone(), index, ws).run().await,
+        None => None,
+    };
+    shared.end(index, bound.as_ref());
+}
+
+async fn handshake(
+    shared: &Shared,
+    index: usize,
+    tcp: TcpStream,
+) -> Option<WebSocketStream<TcpStream>> {
+    // Only latency matters for a gateway; its messages are small.
+    let _ = tcp.set_nodelay(true);
+    let mut path = None;
+    // The signature is tungstenite's `Callback`; its error type is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        path = Some(request.uri().to_string());
+        Ok(response)
+    };
+    let accept = tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(ws_config()));
+    let result = timeout(HANDSHAKE_TIMEOUT, accept).await;
+    if let Some(path) = path {
+        shared.set_path(index, path);
+    }
+    match result {
+        Ok(Ok(ws)) => Some(ws),
+        Ok(Err(error)) => {
+            debug!(index, %error, "websocket handshake failed");
+            None
+        }
+        Err(_) => {
+            debug!(index, "websocket handshake timed out");
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    End,
+}
+
+#[derive(Clone, Copy)]
+enum AckMode {
+    Immediate,
+    Withheld,
+    Delayed(Duration),
+}
+
+enum Wake {
+    Frame(Option<Result<Message, WsError>>),
+    Push(Option<Message>),
+    Timer,
+}
+
+struct Conn {
+    shared: Arc<Shared>,
+    index: usize,
+    ws: WebSocketStream<TcpStream>,
+    /// Kept so `rx` never reports closed; clones go to the session.
+    tx: mpsc::UnboundedSender<Message>,
+    /// Pushes for this connection's session made outside this task.
+    rx: mpsc::UnboundedReceiver<Message>,
+    steps: Vec<Step>,
+    fired: Vec<bool>,
+    opened: Instant,
+    silent: bool,
+    acks: AckMode,
+    delayed_acks: VecDeque<(Instant, Message)>,
+    refuse_resume: Option<u16>,
+    heartbeats: u32,
+    session: Option<Bound>,
+    /// Replayable pushes scheduled before the session existed.
+    pending: Vec<ServerPush>,
+    peer_closed: bool,
+}
+
+impl Conn {
+    fn new(shared: Arc<Shared>, index: usize, ws: WebSocketStream<TcpStream>) -> Self {
+        let steps = shared.config.plan_for(index).steps;
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            fired: vec![false; steps.len()],
+            steps,
+            shared,
+            index,
+            ws,
+            tx,
+            rx,
+            opened: Instant::now(),
+            silent: false,
+            acks: AckMode::Immediate,
+            delayed_acks: VecDeque::new(),
+            refuse_resume: None,
+            heartbeats: 0,
+            session: None,
+            pending: Vec::new(),
+            peer_closed: false,
+        }
+    }
+
+    /// Serves the connection; returns the session it was bound to at the end.
+    async fn run(mut self) -> Option<Bound> {
+        if self.open().await == Flow::End {
+            return self.session;
+        }
+        loop {
+            let deadline = self.next_deadline();
+            let wake = tokio::select! {
+                frame = self.ws.next() => Wake::Frame(frame),
+                push = self.rx.recv() => Wake::Push(push),
+                () = sleep_until_opt(deadline) => Wake::Timer,
+            };
+            let flow = match wake {
+                Wake::Frame(frame) => self.on_frame(frame).await,
+                Wake::Push(Some(msg)) => self.send_auto(msg).await,
+                Wake::Push(None) => Flow::Continue,
+                Wake::Timer => self.on_timer().await,
+            };
+            if flow == Flow::End {
+                return self.session;
+            }
+        }
+    }
+
+    async fn open(&mut self) -> Flow {
+        if self.fire(|t| matches!(t, Trigger::OnOpen)).await == Flow::End {
+            return Flow::End;
+        }
+        let hello = wire::hello(self.shared.config.heartbeat_interval_ms);
+        self.send_auto(Message::text(hello)).await
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let steps = self
+            .steps
+            .iter()
+            .zip(&self.fired)
+            .filter(|(_, fired)| !**fired)
+            .filter_map(|(step, _)| match step.when {
+                Trigger::After(after) => self.opened.checked_add(after),
+                _ => None,
+            });
+        let ack = self.delayed_acks.front().map(|(due, _)| *due);
+        steps.chain(ack).min()
+    }
+
+    // ---- sending ----------------------------------------------------------
+
+    async fn send(&mut self, msg: Message) -> Flow {
+        if self.peer_closed {
+            return Flow::Continue;
+        }
+        self.shared.record_msg(self.index, Dir::Out, &msg);
+        match self.ws.send(msg).await {
+            Ok(()) => Flow::Continue,
+            Err(error) => {
+                debug!(index = self.index, %error, "send failed");
+                Flow::End
+            }
+        }
+    }
+
+    /// Sends what the gateway says on its own; nothing while silent.
+    async fn send_auto(&mut self, msg: Message) -> Flow {
+        if self.silent {
+            return Flow::Continue;
+        }
+        self.send(msg).await
+    }
+
+    async fn send_all(&mut self, msgs: Vec<Message>) -> Flow {
+        for msg in msgs {
+            if self.send_auto(msg).await == Flow::End {
+                return Flow::End;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Sends a close frame, then waits for the client's reply so it is recorded
+    /// and the client sees a clean closing handshake.
+    async fn close(&mut self, code: u16) -> Flow {
+        if self.peer_closed {
+            return Flow::Continue;
+        }
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: "".into(),
+        };
+        if self.send(Message::Close(Some(frame))).await == Flow::End {
+            return Flow::End;
+        }
+        let (ws, shared, index) = (&mut self.ws, &self.shared, self.index);
+        let drain = async {
+            while let Some(Ok(msg)) = ws.next().await {
+                shared.record_msg(index, Dir::In, &msg);
+            }
+        };
+        let _ = timeout(CLOSE_TIMEOUT, drain).await;
+        Flow::End
+    }
+
+    fn reset(&mut self) -> Flow {
+        // Linger 0 makes the drop send RST instead of FIN; nothing blocks.
+        #[allow(deprecated)]
+        let result = self.ws.get_ref().set_linger(Some(Duration::ZERO));
+        if let Err(error) = result {
+            debug!(index = self.index, %error, "SO_LINGER failed; connection ends with FIN");
+        }
+        Flow::End
+    }
+
+    // ---- receiving --------------------------------------------------------
+
+    async fn on_frame(&mut self, frame: Option<Result<Message, WsError>>) -> Flow {
+        let msg = match frame {
+            None => return Flow::End,
+            Some(Err(error)) => {
+                debug!(index = self.index, %error, "read failed");
+                return Flow::End;
+            }
+            Some(Ok(msg)) => msg,
+        };
+        self.shared.record_msg(self.index, Dir::In, &msg);
+        match msg {
+            Message::Text(text) => self.on_text(text.as_str()).await,
+            Message::Binary(bytes) => self.on_binary(&bytes).await,
+            Message::Close(frame) => {
+                let code = frame.map(|f| u16::from(f.code));
+                self.shared.closed_by_client(self.index, code);
+                // tungstenite queues the echo and flushes it on the next read.
+                self.shared
+                    .record(self.index, Dir::Out, RecordedFrame::Close(code));
+                self.peer_closed = true;
+                Flow::Continue
+            }
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Flow::Continue,
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Flow {
+        let Ok(value) = serde_json::from_str::<Value>(text) else {
+            return self.close(DECODE_FAILED).await;
+        };
+        let Some(op) = value.get("op").and_then(Value::as_u64) else {
+            return self.close(DECODE_FAILED).await;
+        };
+        let d = value.get("d").unwrap_or(&Value::Null);
+        match op {
+            0 => self.on_identify(d).await,
+            1 => self.on_select_protocol(d).await,
+            3 => self.on_heartbeat(d).await,
+            7 => self.on_resume(d).await,
+            // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome.
+            5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
+            // Everything else (including unknown ops) is recorded and ignored.
+            _ => Flow::Continue,
+        }
+    }
+
+    async fn on_binary(&mut self, bytes: &[u8]) -> Flow {
+        if !bytes.is_empty() && self.session.is_none() {
+            return self.close(NOT_AUTHENTICATED).await;
+        }
+        Flow::Continue
+    }
+
+    async fn on_identify(&mut self, d: &Value) -> Flow {
+        if self.session.is_some() {
+            return self.close(ALREADY_AUTHENTICATED).await;
+        }
+        let fields = ["server_id", "user_id", "session_id", "token"].map(|k| str_field(d, k));
+        let [Some(_), Some(_), Some(session_id), Some(token)] = fields else {
+            return self.close(BAD_REQUEST).await;
+        };
+        let client_dave = d
+            .get("max_dave_protocol_version")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let dave = u64::from(self.shared.config.dave_protocol_version).min(client_dave) as u16;
+        let identity = Identity {
+            session_id: session_id.to_owned(),
+            token: token.to_owned(),
+            dave_protocol_version: dave,
+        };
+        let pending = std::mem::take(&mut self.pending);
+        let (bound, after_ready) =
+            self.shared
+                .identify(self.index, self.tx.clone(), identity, pending);
+        let ready = wire::ready(
+            bound.ssrc,
+            self.shared.port,
+            self.shared.config.heartbeat_interval_ms,
+        );
+        self.session = Some(bound);
+        if self.send_auto(Message::text(ready)).await == Flow::End {
+            return Flow::End;
+        }
+        if self.send_all(after_ready).await == Flow::End {
+            return Flow::End;
+        }
+        self.fire(|t| matches!(t, Trigger::AfterReady)).await
+    }
+
+    async fn on_resume(&mut self, d: &Value) -> Flow {
+        if self.session.is_some() {
+            return self.close(ALREADY_AUTHENTICATED).await;
+        }
+        let (Some(session_id), Some(token)) = (str_field(d, "session_id"), str_field(d, "token"))
+        else {
+            return self.close(BAD_REQUEST).await;
+        };
+        let seq_ack = match d.get("seq_ack") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_i64() {
+                Some(n) if (-1..=i64::from(u16::MAX)).contains(&n) => Some(n),
+                _ => return self.close(BAD_REQUEST).await,
+            },
+        };
+        if let Some(n) = seq_ack {
+            self.shared.seq_ack(self.index, n);
+        }
+        if let Some(code) = self.refuse_resume {
+            // A refused session is gone for good, as on Discord.
+            self.shared.forget_session(session_id);
+            return self.close(code).await;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let resumed = self.shared.resume(
+            self.index,
+            self.tx.clone(),
+            session_id,
+            token,
+            seq_ack,
+            pending,
+        );
+        let Some((bound, replay)) = resumed else {
+            return self.close(SESSION_INVALID).await;
+        };
+        self.session = Some(bound);
+        if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {
+            return Flow::End;
+        }
+        if self.send_all(replay).await == Flow::End {
+            return Flow::End;
+        }
+        self.fire(|t| matches!(t, Trigger::AfterReady)).await
+    }
+
+    async fn on_heartbeat(&mut self, d: &Value) -> Flow {
+        // Discord answers string or float nonces with 4020.
+        let Some(nonce) = d.get("t").filter(|t| t.is_i64() || t.is_u64()) else {
+            return self.close(BAD_REQUEST).await;
+        };
+        let ack = Message::text(wire::heartbeat_ack(nonce));
+        if let Some(n) = d.get("seq_ack").and_then(Value::as_i64) {
+            self.shared.seq_ack(self.index, n);
+        }
+        self.heartbeats = self.heartbeats.saturating_add(1);
+        let flow = match self.acks {
+            AckMode::Immediate => self.send_auto(ack).await,
+            AckMode::Withheld => Flow::Continue,
+            AckMode::Delayed(delay) => {
+                let due = Instant::now().checked_add(delay);
+                if let Some(due) = due {
+                    self.delayed_acks.push_back((due, ack));
+                }
+                Flow::Continue
+            }
+        };
+        if flow == Flow::End {
+            return Flow::End;
+        }
+        let n = self.heartbeats;
+        self.fire(move |t| matches!(t, Trigger::AfterHeartbeats(k) if *k == n))
+            .await
+    }
+
+    async fn on_select_protocol(&mut self, d: &Value) -> Flow {
+        let Some(bound) = self.session.clone() else {
+            return self.close(NOT_AUTHENTICATED).await;
+        };
+        if let Some(protocol) = d.get("protocol").and_then(Value::as_str) {
+            if protocol != "udp" {
+                return self.close(UNKNOWN_PROTOCOL).await;
+            }
+        }
+        let requested = d
+            .get("data")
+            .and_then(|data| data.get("mode"))
+            .and_then(Value::as_str);
+        let mode = match requested {
+            None => wire::MODES[0],
+            Some(mode) => match wire::MODES.iter().find(|m| **m == mode) {
+                Some(mode) => mode,
+                None => return self.close(UNKNOWN_MODE).await,
+            },
+        };
+        let description = wire::session_description(mode, bound.ssrc, bound.dave_protocol_version);
+        self.send_auto(Message::text(description)).await
+    }
+
+    async fn on_timer(&mut self) -> Flow {
+        let now = Instant::now();
+        while self
+            .delayed_acks
+            .front()
+            .is_some_and(|(due, _)| *due <= now)
+        {
+            if let Some((_, ack)) = self.delayed_acks.pop_front() {
+                if self.send_auto(ack).await == Flow::End {
+                    return Flow::End;
+                }
+            }
+        }
+        let opened = self.opened;
+        self.fire(|t| match t {
+            Trigger::After(after) => opened.checked_add(*after).is_some_and(|due| due <= now),
+            _ => false,
+        })
+        .await
+    }
+
+    // ---- the plan ---------------------------------------------------------
+
+    async fn fire(&mut self, matches: impl Fn(&Trigger) -> bool) -> Flow {
+        for i in 0..self.steps.len() {
+            if self.fired[i] || !matches(&self.steps[i].when) {
+                continue;
+            }
+            self.fired[i] = true;
+            let action = self.steps[i].action.clone();
+            if self.act(action).await == Flow::End {
+                return Flow::End;
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn act(&mut self, action: Action) -> Flow {
+        match action {
+            Action::WithholdAcks => {
+                self.acks = AckMode::Withheld;
+                Flow::Continue
+            }
+            Action::DelayAcks(delay) => {
+                self.acks = if delay.is_zero() {
+                    AckMode::Immediate
+                } else {
+                    AckMode::Delayed(delay)
+                };
+                Flow::Continue
+            }
+            Action::Close(code) => self.close(code).await,
+            Action::Reset => self.reset(),
+            Action::GoSilent => {
+                self.silent = true;
+                self.delayed_acks.clear();
+                Flow::Continue
+            }
+            Action::RefuseResume(code) => {
+                self.refuse_resume = Some(code);
+                Flow::Continue
+            }
+            Action::Push(push) => self.push(push).await,
+            Action::SendMalformed => self.send(Message::text(wire::MALFORMED)).await,
+            Action::SendUnknownOp => {
+                if self.send(Message::text(wire::UNKNOWN_OP_TEXT)).await == Flow::End {
+                    return Flow::End;
+                }
+                let binary = ServerPush::DaveBinary {
+                    op: wire::UNKNOWN_BINARY_OP,
+                    payload: vec![0xde, 0xad],
+                };
+                let msg = match &self.session {
+                    Some(bound) => self.shared.push_from(self.index, bound, &binary),
+                    None => Some(binary.encode(0)),
+                };
+                match msg {
+                    Some(msg) => self.send(msg).await,
+                    None => Flow::Continue,
+                }
+            }
+            Action::SendOversized(len) => self.send(Message::text(wire::oversized(len))).await,
+            Action::SendShortBinary => {
+                self.send(Message::binary(wire::SHORT_BINARY.to_vec()))
+                    .await
+            }
+        }
+    }
+
+    async fn push(&mut self, push: ServerPush) -> Flow {
+        if !push.is_replayable() {
+            return self.send_auto(push.encode(0)).await;
+        }
+        let Some(bound) = self.session.clone() else {
+            self.pending.push(push);
+            return Flow::Continue;
+        };
+        let Some(msg) = self.shared.push_from(self.index, &bound, &push) else {
+            return Flow::Continue;
+        };
+        // Pushes from outside got lower seqs; they must go out first.
+        while let Ok(earlier) = self.rx.try_recv() {
+            if self.send_auto(earlier).await == Flow::End {
+                return Flow::End;
+            }
+        }
+        self.send_auto(msg).await
+    }
+}
+
+fn str_field<'a>(d: &'a Value, key: &str) -> Option<&'a str> {
+    d.get(key).and_then(Value::as_str)
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,133 @@
+//! Scheduled fault injection for one connection.
+
+use std::time::Duration;
+
+use crate::push::ServerPush;
+
+/// The ordered fault steps one connection follows.
+///
+/// Each step fires at most once, when its [`Trigger`] happens; steps sharing a
+/// trigger fire in list order. The default (empty) plan is a healthy gateway.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionPlan {
+    /// The steps, in the order they fire when triggers coincide.
+    pub steps: Vec<Step>,
+}
+
+/// One scheduled action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// When the action happens.
+    pub when: Trigger,
+    /// What happens.
+    pub action: Action,
+}
+
+/// When a [`Step`] fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// Right after the WebSocket handshake, before Hello is sent (so
+    /// [`Action::GoSilent`] here suppresses Hello).
+    OnOpen,
+    /// After Ready (on Identify) or after Resumed and its replay (on Resume)
+    /// were sent.
+    AfterReady,
+    /// After the Nth heartbeat (1-based) received on this connection was
+    /// handled, i.e. after its ACK unless ACKs are withheld or delayed.
+    AfterHeartbeats(u32),
+    /// This long after the WebSocket handshake completed.
+    After(Duration),
+}
+
+/// What a [`Step`] does.
+///
+/// While silent ([`Action::GoSilent`]) the gateway sends nothing on its own
+/// (Hello, Ready, ACKs, replies, pushes), but explicitly scheduled faults
+/// (`Close`, `Reset` and the `Send*` actions) still go out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Stop answering heartbeats; everything else stays normal.
+    WithholdAcks,
+    /// Answer each later heartbeat this much later (`Duration::ZERO` restores
+    /// immediate ACKs).
+    DelayAcks(Duration),
+    /// Send a close frame with this code, wait briefly for the client's reply,
+    /// then end the connection.
+    Close(u16),
+    /// Abort the TCP connection (`SO_LINGER` 0, then drop): the client sees a
+    /// reset and no close frame.
+    Reset,
+    /// Send nothing any more (not even ACKs) but keep the socket open and keep
+    /// reading. Replayable pushes made meanwhile are buffered unsent, so a later
+    /// resume replays them.
+    GoSilent,
+    /// If a Resume arrives on this connection, forget that session and close
+    /// with this code (typically 4006). Use with [`Trigger::OnOpen`].
+    RefuseResume(u16),
+    /// Send a server message (replayable ones get the next seq of the session;
+    /// before the session exists they wait until Ready/Resumed).
+    Push(ServerPush),
+    /// Send a text frame that is not JSON: `{"op":`.
+    SendMalformed,
+    /// Send `{"op":18,"d":{"any":1}}` and a binary frame with op 99 (the binary
+    /// one takes the next seq, like any server binary message).
+    SendUnknownOp,
+    /// Send a text frame of exactly this many bytes that is valid JSON with an
+    /// unknown op (`{"op":18,"d":{"pad":"xxxx…"}}`), or as much of it as fits
+    /// when shorter than 24 bytes.
+    SendOversized(usize),
+    /// Send a 2-byte binary frame (a seq and no op).
+    SendShortBinary,
+}
+
+impl Step {
+    /// A step doing `action` when `when` happens.
+    pub fn new(when: Trigger, action: Action) -> Self {
+        Self { when, action }
+    }
+}
+
+impl ConnectionPlan {
+    /// An empty plan: a healthy gateway.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a step.
+    pub fn then(mut self, when: Trigger, action: Action) -> Self {
+        self.steps.push(Step::new(when, action));
+        self
+    }
+
+    /// Close with `code` after the Nth heartbeat (ACKed) was received.
+    pub fn close_after_heartbeats(n: u32, code: u16) -> Self {
+        Self::new().then(Trigger::AfterHeartbeats(n), Action::Close(code))
+    }
+
+    /// Close with `code` right after Ready (or Resumed).
+    pub fn close_after_ready(code: u16) -> Self {
+        Self::new().then(Trigger::AfterReady, Action::Close(code))
+    }
+
+    /// Stop ACKing after the Nth heartbeat (that one is still ACKed).
+    pub fn withhold_acks_after_heartbeats(n: u32) -> Self {
+        Self::new().then(Trigger::AfterHeartbeats(n), Action::WithholdAcks)
+    }
+
+    /// Reset the TCP connection after the Nth heartbeat.
+    pub fn reset_after_heartbeats(n: u32) -> Self {
+        Self::new().then(Trigger::AfterHeartbeats(n), Action::Reset)
+    }
+
+    /// Go silent right after Ready (or Resumed).
+    pub fn silent_after_ready() -> Self {
+        Self::new().then(Trigger::AfterReady, Action::GoSilent)
+    }
+
+    /// Refuse a Resume on this connection with `code`.
+    pub fn refuse_resume(code: u16) -> Self {
+        Self::new().then(Trigger::OnOpen, Action::RefuseResume(code))
+    }
+}

@@ -1,0 +1,289 @@
+//! Named, ready-made gateway behaviours for the CLI, the conformance tests and
+//! anyone pointing a client at the sim. Each scenario drives itself (pushes
+//! are scheduled in its plans), so a client alone exercises it.
+
+use std::time::Duration;
+
+use crate::config::SimConfig;
+use crate::plan::{Action, ConnectionPlan, Trigger};
+use crate::push::ServerPush;
+
+const SCENARIOS: &[(&str, &str)] = &[
+    (
+        "normal",
+        "Healthy gateway: ACKs every heartbeat; after Ready pushes Speaking, Clients Connect and DAVE binary ops 25 and 27.",
+    ),
+    (
+        "zombie",
+        "First connection stops ACKing after the 2nd heartbeat, socket left open; the resume on the next connection works.",
+    ),
+    (
+        "silent",
+        "First connection goes silent right after Ready (socket open, no ACKs) while 2 messages are pushed; the resume replays them.",
+    ),
+    (
+        "flaky",
+        "First connection closes with 4015 (voice server crashed) after the 3rd heartbeat; the resume works.",
+    ),
+    (
+        "reset",
+        "First connection is reset at the TCP level (no close frame) after the 2nd heartbeat; the resume works.",
+    ),
+    (
+        "refuse-resume",
+        "First connection is reset (1006-style) after the 2nd heartbeat; the resume is refused with 4006, so a new session is needed.",
+    ),
+    (
+        "kick",
+        "Closes with 4014 (disconnected) right after Ready; the client must not reconnect.",
+    ),
+    (
+        "malformed",
+        "After Ready sends a non-JSON text frame, unknown ops (text op 18, binary op 99), a 2-byte binary frame, then a valid Speaking.",
+    ),
+    (
+        "oversized",
+        "After Ready sends a 1 MiB text frame of valid JSON with an unknown op, then a valid Speaking.",
+    ),
+    (
+        "wraparound",
+        "Seqs start at 65533: 3 pushes reach 65535, 3 more (0, 1, 2) are held back while silent, then 4015; the resume must replay 0..=2.",
+    ),
+    (
+        "dave",
+        "DAVE handshake traffic after Ready: prepare epoch, external sender (25), proposals (27), announce commit (29), prepare and execute transition.",
+    ),
+    (
+        "demo",
+        "About 10 s at 500 ms heartbeats: pushes and DAVE frames, then silence (zombie) and resume with replay, 4015 and resume, finally 4014.",
+    ),
+];
+
+/// Every scenario name, in a stable order.
+pub fn names() -> &'static [&'static str] {
+    const NAMES: [&str; SCENARIOS.len()] = {
+        let mut names = [""; SCENARIOS.len()];
+        let mut i = 0;
+        while i < SCENARIOS.len() {
+            names[i] = SCENARIOS[i].0;
+            i += 1;
+        }
+        names
+    };
+    &NAMES
+}
+
+/// One-line description of a scenario.
+pub fn describe(name: &str) -> Option<&'static str> {
+    SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, description)| *description)
+}
+
+/// The configuration of a scenario (ephemeral port; set [`SimConfig::port`] to
+/// pin it).
+pub fn config(name: &str) -> Option<SimConfig> {
+    let base = SimConfig::default();
+    let config = match name {
+        "normal" => base.with_plan(
+            ConnectionPlan::new()
+                .then(Trigger::AfterReady, Action::Push(speaking("1001", 1)))
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::ClientsConnect(vec![
+                        "1001".into(),
+                        "1002".into(),
+                    ])),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::dave_external_sender(b"external-sender")),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::dave_proposals(b"proposals")),
+                ),
+        ),
+        "zombie" => base.with_plan(ConnectionPlan::withhold_acks_after_heartbeats(2)),
+        "silent" => base.with_plan(
+            ConnectionPlan::silent_after_ready()
+                .then(Trigger::AfterReady, Action::Push(speaking("1001", 1)))
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::ClientsConnect(vec!["1002".into()])),
+                ),
+        ),
+        "flaky" => base.with_plan(ConnectionPlan::close_after_heartbeats(3, 4015)),
+        "reset" => base.with_plan(ConnectionPlan::reset_after_heartbeats(2)),
+        "refuse-resume" => base
+            .with_plan(ConnectionPlan::reset_after_heartbeats(2))
+            .with_plan(ConnectionPlan::refuse_resume(4006)),
+        "kick" => base.with_plan(ConnectionPlan::close_after_ready(4014)),
+        "malformed" => base.with_plan(
+            ConnectionPlan::new()
+                .then(Trigger::AfterReady, Action::SendMalformed)
+                .then(Trigger::AfterReady, Action::SendUnknownOp)
+                .then(Trigger::AfterReady, Action::SendShortBinary)
+                .then(Trigger::AfterReady, Action::Push(speaking("1001", 1))),
+        ),
+        "oversized" => base.with_plan(
+            ConnectionPlan::new()
+                .then(Trigger::AfterReady, Action::SendOversized(1 << 20))
+                .then(Trigger::AfterReady, Action::Push(speaking("1001", 1))),
+        ),
+        "wraparound" => base.with_start_seq(65533).with_plan(
+            ConnectionPlan::new()
+                .then(Trigger::AfterReady, Action::Push(speaking("1001", 1)))
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::dave_external_sender(b"wrap")),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::ClientsConnect(vec!["1002".into()])),
+                )
+                .then(Trigger::AfterHeartbeats(2), Action::GoSilent)
+                .then(
+                    Trigger::AfterHeartbeats(2),
+                    Action::Push(ServerPush::dave_proposals(b"after-wrap")),
+                )
+                .then(
+                    Trigger::AfterHeartbeats(2),
+                    Action::Push(speaking("1002", 2)),
+                )
+                .then(
+                    Trigger::AfterHeartbeats(2),
+                    Action::Push(ServerPush::ClientDisconnect("1002".into())),
+                )
+                .then(Trigger::AfterHeartbeats(3), Action::Close(4015)),
+        ),
+        "dave" => base.with_dave_protocol_version(1).with_plan(
+            ConnectionPlan::new()
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::DavePrepareEpoch {
+                        epoch: 1,
+                        protocol_version: 1,
+                    }),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::dave_external_sender(b"external-sender")),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::dave_proposals(b"proposals")),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::dave_announce_commit(1, b"commit")),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::DavePrepareTransition {
+                        transition_id: 1,
+                        protocol_version: 1,
+                    }),
+                )
+                .then(
+                    Trigger::AfterReady,
+                    Action::Push(ServerPush::DaveExecuteTransition { transition_id: 1 }),
+                ),
+        ),
+        "demo" => demo(),
+        _ => return None,
+    };
+    Some(config)
+}
+
+fn speaking(user_id: &str, ssrc: u32) -> ServerPush {
+    ServerPush::Speaking {
+        user_id: user_id.into(),
+        ssrc,
+        speaking: 1,
+    }
+}
+
+/// At 500 ms: conn 0 lives ~2 s then goes silent; a client with the default
+/// tolerance of one missed ACK gives up ~1 s later and resumes. Conns 1 and 2
+/// last 5 heartbeats each (~2.5 s), which adds up to about 10 s with backoff.
+fn demo() -> SimConfig {
+    let first = ConnectionPlan::new()
+        .then(
+            Trigger::AfterHeartbeats(1),
+            Action::Push(speaking("1001", 1)),
+        )
+        .then(
+            Trigger::AfterHeartbeats(2),
+            Action::Push(ServerPush::dave_external_sender(b"external-sender")),
+        )
+        .then(
+            Trigger::AfterHeartbeats(2),
+            Action::Push(ServerPush::dave_proposals(b"proposals")),
+        )
+        .then(
+            Trigger::AfterHeartbeats(3),
+            Action::Push(ServerPush::dave_announce_commit(7, b"commit")),
+        )
+        .then(
+            Trigger::AfterHeartbeats(3),
+            Action::Push(ServerPush::dave_welcome(7, b"welcome")),
+        )
+        .then(Trigger::AfterHeartbeats(4), Action::GoSilent)
+        // Pushed while silent: the client only sees these in the replay.
+        .then(
+            Trigger::AfterHeartbeats(4),
+            Action::Push(ServerPush::ClientsConnect(vec!["1002".into()])),
+        )
+        .then(
+            Trigger::AfterHeartbeats(4),
+            Action::Push(speaking("1002", 2)),
+        );
+    let second = ConnectionPlan::new()
+        .then(
+            Trigger::AfterHeartbeats(2),
+            Action::Push(ServerPush::ClientDisconnect("1002".into())),
+        )
+        .then(Trigger::AfterHeartbeats(5), Action::Close(4015));
+    let third = ConnectionPlan::close_after_heartbeats(5, 4014);
+    SimConfig::default()
+        .with_heartbeat_interval_ms(500.0)
+        .with_plans(vec![first, second, third])
+}
+
+/// Longest a scenario's own plan takes before it is done with a
+/// well-behaved client, as a hint for callers' timeouts.
+pub fn expected_duration(name: &str) -> Option<Duration> {
+    let seconds = match name {
+        "demo" => 10,
+        "wraparound" | "flaky" | "zombie" | "silent" | "reset" | "refuse-resume" => 6,
+        "normal" | "kick" | "malformed" | "oversized" | "dave" => 2,
+        _ => return None,
+    };
+    Some(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_has_a_description_and_config() {
+        assert!(names().len() >= 12);
+        for name in names() {
+            assert!(describe(name).is_some(), "{name}");
+            assert!(config(name).is_some(), "{name}");
+            assert!(expected_duration(name).is_some(), "{name}");
+        }
+        assert!(config("nope").is_none());
+        assert!(describe("nope").is_none());
+    }
+
+    #[test]
+    fn demo_shape() {
+        let demo = config("demo").expect("demo exists");
+        assert_eq!(demo.heartbeat_interval_ms, 500.0);
+        assert_eq!(demo.plans.len(), 3);
+    }
+}

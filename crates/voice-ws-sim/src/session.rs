@@ -1,0 +1,164 @@
+//! A voice session: its credentials, seq counter and replay buffer. Sessions
+//! outlive connections so that a Resume on a new socket finds them.
+
+use std::collections::VecDeque;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::push::ServerPush;
+
+/// The connection currently serving a session, reachable from outside its task.
+pub(crate) struct Live {
+    pub(crate) conn: usize,
+    pub(crate) tx: UnboundedSender<Message>,
+}
+
+pub(crate) struct Session {
+    pub(crate) token: String,
+    pub(crate) ssrc: u32,
+    /// Tells apart two sessions created under the same session id.
+    pub(crate) generation: u64,
+    pub(crate) dave_protocol_version: u16,
+    pub(crate) live: Option<Live>,
+    next_seq: u16,
+    replay: ReplayBuffer,
+}
+
+impl Session {
+    pub(crate) fn new(
+        token: String,
+        ssrc: u32,
+        generation: u64,
+        dave_protocol_version: u16,
+        start_seq: u16,
+        replay_capacity: usize,
+    ) -> Self {
+        Self {
+            token,
+            ssrc,
+            generation,
+            dave_protocol_version,
+            live: None,
+            next_seq: start_seq,
+            replay: ReplayBuffer::new(replay_capacity),
+        }
+    }
+
+    /// Encodes a push, giving replayable ones the next seq and keeping them for replay.
+    pub(crate) fn push(&mut self, push: &ServerPush) -> Message {
+        if !push.is_replayable() {
+            return push.encode(0);
+        }
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        let msg = push.encode(seq);
+        self.replay.keep(seq, msg.clone());
+        msg
+    }
+
+    /// Messages a client that acknowledged `seq_ack` (-1: nothing) has missed.
+    pub(crate) fn replay_after(&self, seq_ack: i64) -> Vec<Message> {
+        self.replay.after(seq_ack)
+    }
+}
+
+/// The last N replayable messages with their seqs, oldest first.
+pub(crate) struct ReplayBuffer {
+    capacity: usize,
+    entries: VecDeque<(u16, Message)>,
+}
+
+impl ReplayBuffer {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn keep(&mut self, seq: u16, msg: Message) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((seq, msg));
+    }
+
+    pub(crate) fn after(&self, seq_ack: i64) -> Vec<Message> {
+        let Ok(ack) = u16::try_from(seq_ack) else {
+            // -1 (or anything else outside u16): the client has seen nothing.
+            return self.entries.iter().map(|(_, m)| m.clone()).collect();
+        };
+        self.entries
+            .iter()
+            .filter(|(seq, _)| is_after(*seq, ack))
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+}
+
+/// Serial-number order on u16 (RFC 1982): `seq` is newer than `ack` when it is
+/// less than half the space ahead, so 0 comes after 65535.
+pub(crate) fn is_after(seq: u16, ack: u16) -> bool {
+    let ahead = seq.wrapping_sub(ack);
+    ahead != 0 && ahead < 0x8000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seqs(buffer: &ReplayBuffer, ack: i64) -> Vec<u16> {
+        buffer
+            .after(ack)
+            .iter()
+            .map(|m| match m {
+                Message::Binary(b) => u16::from_be_bytes([b[0], b[1]]),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    fn filled(start: u16, n: u16, capacity: usize) -> ReplayBuffer {
+        let mut buffer = ReplayBuffer::new(capacity);
+        for i in 0..n {
+            let seq = start.wrapping_add(i);
+            buffer.keep(
+                seq,
+                ServerPush::DaveBinary {
+                    op: 25,
+                    payload: vec![],
+                }
+                .encode(seq),
+            );
+        }
+        buffer
+    }
+
+    #[test]
+    fn serial_order_wraps() {
+        assert!(is_after(0, 65535));
+        assert!(is_after(2, 65534));
+        assert!(!is_after(65535, 0));
+        assert!(!is_after(7, 7));
+    }
+
+    #[test]
+    fn replays_across_the_wrap() {
+        let buffer = filled(65533, 6, 1024);
+        assert_eq!(seqs(&buffer, -1), [65533, 65534, 65535, 0, 1, 2]);
+        assert_eq!(seqs(&buffer, 65535), [0, 1, 2]);
+        assert_eq!(seqs(&buffer, 65533), [65534, 65535, 0, 1, 2]);
+        assert_eq!(seqs(&buffer, 2), Vec::<u16>::new());
+    }
+
+    #[test]
+    fn bounded() {
+        let buffer = filled(0, 10, 4);
+        assert_eq!(seqs(&buffer, -1), [6, 7, 8, 9]);
+        assert!(filled(0, 3, 0).after(-1).is_empty());
+    }
+}

@@ -1,0 +1,289 @@
+//! State shared by the accept loop, every connection task and the [`Sim`](crate::Sim)
+//! handle. One std mutex; no lock is held across an await.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::config::SimConfig;
+use crate::push::ServerPush;
+use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
+use crate::session::{Live, Session};
+
+pub(crate) struct Shared {
+    pub(crate) config: SimConfig,
+    pub(crate) port: u16,
+    start: Instant,
+    inner: Mutex<Inner>,
+    accepted: watch::Sender<usize>,
+}
+
+#[derive(Default)]
+struct Inner {
+    logs: Vec<ConnectionLog>,
+    sessions: HashMap<String, Session>,
+    /// Target of [`Sim::push`](crate::Sim::push): the last session identified or resumed.
+    active: Option<String>,
+    /// Pushes made before any session existed; the first Identify takes them.
+    pending: Vec<ServerPush>,
+    sessions_created: u64,
+}
+
+/// Which way a frame went.
+#[derive(Clone, Copy)]
+pub(crate) enum Dir {
+    In,
+    Out,
+}
+
+/// What Identify needs from the client.
+pub(crate) struct Identity {
+    pub(crate) session_id: String,
+    pub(crate) token: String,
+    pub(crate) dave_protocol_version: u16,
+}
+
+/// The session a connection is bound to, as seen by that connection.
+#[derive(Clone)]
+pub(crate) struct Bound {
+    pub(crate) session_id: String,
+    pub(crate) generation: u64,
+    pub(crate) ssrc: u32,
+    pub(crate) dave_protocol_version: u16,
+}
+
+impl Shared {
+    pub(crate) fn new(config: SimConfig, port: u16) -> (Self, watch::Receiver<usize>) {
+        let (accepted, rx) = watch::channel(0);
+        let shared = Self {
+            config,
+            port,
+            start: Instant::now(),
+            inner: Mutex::new(Inner::default()),
+            accepted,
+        };
+        (shared, rx)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere must not take the recording down with it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn elapsed(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.start)
+    }
+
+    pub(crate) fn open(&self, peer: SocketAddr) -> usize {
+        let at = self.elapsed();
+        let count = {
+            let mut inner = self.lock();
+            let index = inner.logs.len();
+            inner.logs.push(ConnectionLog::new(index, peer, at));
+            inner.logs.len()
+        };
+        self.accepted.send_replace(count);
+        count - 1
+    }
+
+    pub(crate) fn logs(&self) -> Vec<ConnectionLog> {
+        self.lock().logs.clone()
+    }
+
+    fn with_log(&self, index: usize, f: impl FnOnce(&mut ConnectionLog)) {
+        if let Some(log) = self.lock().logs.get_mut(index) {
+            f(log);
+        }
+    }
+
+    pub(crate) fn set_path(&self, index: usize, path: String) {
+        self.with_log(index, |log| log.path = Some(path));
+    }
+
+    pub(crate) fn record(&self, index: usize, dir: Dir, frame: RecordedFrame) {
+        if !self.config.record_frames {
+            return;
+        }
+        let recorded = Recorded {
+            at: self.elapsed(),
+            frame,
+        };
+        self.with_log(index, |log| match dir {
+            Dir::In => log.received.push(recorded),
+            Dir::Out => log.sent.push(recorded),
+        });
+    }
+
+    pub(crate) fn record_msg(&self, index: usize, dir: Dir, msg: &Message) {
+        // Checked before converting: copying every frame is the expensive part.
+        if !self.config.record_frames {
+            return;
+        }
+        if let Some(frame) = frame_of(msg) {
+            self.record(index, dir, frame);
+        }
+    }
+
+    pub(crate) fn closed_by_client(&self, index: usize, code: Option<u16>) {
+        self.with_log(index, |log| log.closed_by_client = Some(code));
+    }
+
+    pub(crate) fn seq_ack(&self, index: usize, seq_ack: i64) {
+        self.with_log(index, |log| log.last_seq_ack = Some(seq_ack));
+    }
+
+    /// Marks connection `index` as ended; the session it served (if still
+    /// served by it) keeps its buffer but has no live connection any more.
+    pub(crate) fn end(&self, index: usize, bound: Option<&Bound>) {
+        let at = self.elapsed();
+        let mut inner = self.lock();
+        if let Some(log) = inner.logs.get_mut(index) {
+            log.ended_at = Some(at);
+        }
+        let session = bound.and_then(|b| inner.sessions.get_mut(&b.session_id));
+        if let Some(session) = session {
+            if session.live.as_ref().is_some_and(|l| l.conn == index) {
+                session.live = None;
+            }
+        }
+    }
+
+    /// Starts a new session (replacing one with the same id) served by `index`.
+    /// Returns the binding and the pushes to send after Ready, already sequenced.
+    pub(crate) fn identify(
+        &self,
+        index: usize,
+        tx: UnboundedSender<Message>,
+        identity: Identity,
+        local_pending: Vec<ServerPush>,
+    ) -> (Bound, Vec<Message>) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        inner.sessions_created += 1;
+        let generation = inner.sessions_created;
+        // Distinct, recognisable SSRCs; the exact value means nothing.
+        let ssrc = 0x5151_0000_u32.wrapping_add(generation as u32);
+        let mut session = Session::new(
+            identity.token,
+            ssrc,
+            generation,
+            identity.dave_protocol_version,
+            self.config.start_seq,
+            self.config.replay_capacity,
+        );
+        session.live = Some(Live { conn: index, tx });
+        let global = std::mem::take(&mut inner.pending);
+        let out = global
+            .iter()
+            .chain(local_pending.iter())
+            .map(|p| session.push(p))
+            .collect();
+        let id = identity.session_id;
+        inner.sessions.insert(id.clone(), session);
+        inner.active = Some(id.clone());
+        if let Some(log) = inner.logs.get_mut(index) {
+            log.session_id = Some(id.clone());
+        }
+        let bound = Bound {
+            session_id: id,
+            generation,
+            ssrc,
+            dave_protocol_version: identity.dave_protocol_version,
+        };
+        (bound, out)
+    }
+
+    /// Moves a session to connection `index`. Returns the binding and what to
+    /// send after Resumed (the replay, then this connection's early pushes), or
+    /// `None` when the session is unknown or the token does not match.
+    pub(crate) fn resume(
+        &self,
+        index: usize,
+        tx: UnboundedSender<Message>,
+        session_id: &str,
+        token: &str,
+        seq_ack: Option<i64>,
+        local_pending: Vec<ServerPush>,
+    ) -> Option<(Bound, Vec<Message>)> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let session = inner.sessions.get_mut(session_id)?;
+        if session.token != token {
+            return None;
+        }
+        // No seq_ack at all is the pre-v8 resume: nothing is replayed.
+        let mut out = seq_ack.map_or_else(Vec::new, |ack| session.replay_after(ack));
+        out.extend(local_pending.iter().map(|p| session.push(p)));
+        session.live = Some(Live { conn: index, tx });
+        let bound = Bound {
+            session_id: session_id.to_owned(),
+            generation: session.generation,
+            ssrc: session.ssrc,
+            dave_protocol_version: session.dave_protocol_version,
+        };
+        inner.active = Some(session_id.to_owned());
+        if let Some(log) = inner.logs.get_mut(index) {
+            log.session_id = Some(session_id.to_owned());
+        }
+        Some((bound, out))
+    }
+
+    pub(crate) fn forget_session(&self, session_id: &str) {
+        let mut inner = self.lock();
+        inner.sessions.remove(session_id);
+        if inner.active.as_deref() == Some(session_id) {
+            inner.active = None;
+        }
+    }
+
+    /// A push scheduled by connection `index` for its own session. Returns the
+    /// frame when `index` still serves the session (the caller sends it, keeping
+    /// order with its other writes); otherwise it is forwarded or just buffered.
+    pub(crate) fn push_from(
+        &self,
+        index: usize,
+        bound: &Bound,
+        push: &ServerPush,
+    ) -> Option<Message> {
+        let mut inner = self.lock();
+        let session = inner
+            .sessions
+            .get_mut(&bound.session_id)
+            .filter(|s| s.generation == bound.generation)?;
+        let msg = session.push(push);
+        match &session.live {
+            Some(live) if live.conn == index => Some(msg),
+            Some(live) => {
+                // The receiver may be gone already; the replay buffer still has it.
+                let _ = live.tx.send(msg);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// [`Sim::push`](crate::Sim::push): to the active session, or held for the first one.
+    pub(crate) fn push_active(&self, push: ServerPush) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let session = inner
+            .active
+            .as_ref()
+            .and_then(|id| inner.sessions.get_mut(id));
+        match session {
+            Some(session) => {
+                let msg = session.push(&push);
+                if let Some(live) = &session.live {
+                    let _ = live.tx.send(msg);
+                }
+            }
+            None => inner.pending.push(push),
+        }
+    }
+}

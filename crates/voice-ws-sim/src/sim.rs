@@ -1,0 +1,142 @@
+//! The running gateway: listener, accept loop and the handle tests hold.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::runtime::Handle;
+use tokio::sync::{oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{debug, warn};
+
+use crate::config::SimConfig;
+use crate::connection;
+use crate::push::ServerPush;
+use crate::record::ConnectionLog;
+use crate::shared::Shared;
+
+/// A running local voice gateway.
+///
+/// Dropping it stops accepting and ends every connection (without close
+/// frames) once the runtime gets to it; [`Sim::shutdown`] does the same and
+/// waits for it.
+pub struct Sim {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    accepted: watch::Receiver<usize>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// Binds `127.0.0.1:config.port` and spawns the accept loop on the current
+    /// tokio runtime.
+    ///
+    /// # Errors
+    /// When binding fails, or when called outside a tokio runtime.
+    pub async fn start(config: SimConfig) -> io::Result<Sim> {
+        let runtime = Handle::try_current().map_err(io::Error::other)?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let (shared, accepted) = Shared::new(config, addr.port());
+        let shared = Arc::new(shared);
+        let (stop, stopped) = oneshot::channel();
+        let task = runtime.spawn(accept_loop(listener, shared.clone(), stopped));
+        debug!(%addr, "voice gateway sim listening");
+        Ok(Sim {
+            shared,
+            addr,
+            accepted,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The bound address (always 127.0.0.1).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `127.0.0.1:PORT`, the form VOICE_SERVER_UPDATE's `endpoint` takes.
+    pub fn endpoint(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// `ws://127.0.0.1:PORT/?v=8`.
+    pub fn url(&self) -> String {
+        format!("ws://{}/?v=8", self.addr)
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.shared.config
+    }
+
+    /// Snapshot of every accepted connection's traffic so far, in accept order.
+    pub fn connections(&self) -> Vec<ConnectionLog> {
+        self.shared.logs()
+    }
+
+    /// Waits until at least `n` TCP connections were accepted; `false` on timeout.
+    pub async fn wait_for_connections(&self, n: usize, timeout: Duration) -> bool {
+        let mut accepted = self.accepted.clone();
+        matches!(
+            tokio::time::timeout(timeout, accepted.wait_for(|count| *count >= n)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Sends a server message on the active session (the one most recently
+    /// identified or resumed).
+    ///
+    /// Replayable messages take the session's next seq and are buffered for
+    /// replay; they reach the client now if the session has a live, non-silent
+    /// connection. `Raw*` messages go only to a live connection. Pushes made
+    /// before any session exists are held and sent after the first Ready.
+    pub fn push(&self, msg: ServerPush) {
+        self.shared.push_active(msg);
+    }
+
+    /// Stops accepting, ends every connection and waits for that.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            // Fires on shutdown() and when the Sim is dropped.
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) => {
+                    let index = shared.open(peer);
+                    connections.spawn(connection::run(shared.clone(), index, tcp));
+                }
+                Err(error) => {
+                    // Usually out of file descriptors; back off instead of spinning.
+                    warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.shutdown().await;
+}

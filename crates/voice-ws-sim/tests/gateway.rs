@@ -1,0 +1,634 @@
+//! The sim against a raw client speaking PROTOCOL.md literally.
+
+mod client;
+
+use std::time::Duration;
+
+use client::{Client, IDENTIFY, SELECT_PROTOCOL, heartbeat, resume, seq_of};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Error, Message};
+use voice_ws_sim::{
+    Action, ConnectionPlan, RecordedFrame, ServerPush, Sim, SimConfig, Trigger, scenario,
+};
+
+const QUIET: Duration = Duration::from_millis(250);
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn sim(config: SimConfig) -> Sim {
+    Sim::start(config).await.expect("sim starts")
+}
+
+fn speaking(user: &str) -> ServerPush {
+    ServerPush::Speaking {
+        user_id: user.into(),
+        ssrc: 7,
+        speaking: 1,
+    }
+}
+
+/// Polls until the sim has seen the connection end (its task recorded `ended_at`).
+async fn ended(sim: &Sim, index: usize) -> voice_ws_sim::ConnectionLog {
+    for _ in 0..100 {
+        let log = sim
+            .connections()
+            .into_iter()
+            .nth(index)
+            .expect("connection exists");
+        if log.ended_at.is_some() {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("connection {index} did not end");
+}
+
+#[tokio::test]
+async fn handshake_hello_ready_session_description() {
+    let sim = sim(SimConfig::default()
+        .with_heartbeat_interval_ms(13750.0)
+        .with_dave_protocol_version(3))
+    .await;
+    let mut client = Client::connect(&sim).await;
+
+    let hello = client.recv_text().await;
+    assert!(
+        hello.contains("13750.0"),
+        "interval sent as a float: {hello}"
+    );
+    let hello: Value = serde_json::from_str(&hello).expect("JSON");
+    assert_eq!(
+        hello,
+        json!({"op":8,"d":{"v":8,"heartbeat_interval":13750.0}})
+    );
+
+    client.send(IDENTIFY).await;
+    let ready = client.recv_json().await;
+    assert_eq!(ready["op"], 2);
+    assert!(ready["d"]["ssrc"].is_u64());
+    assert_eq!(ready["d"]["ip"], "127.0.0.1");
+    assert!(ready["d"]["port"].is_u64());
+    assert_eq!(
+        ready["d"]["modes"],
+        json!(["aead_aes256_gcm_rtpsize", "aead_xchacha20_poly1305_rtpsize"])
+    );
+    assert!(ready.get("seq").is_none(), "Ready is not replayable");
+
+    // Session Description only comes after Select Protocol.
+    client.expect_silence(QUIET).await;
+    client.send(SELECT_PROTOCOL).await;
+    let description = client.recv_json().await;
+    assert_eq!(description["op"], 4);
+    assert_eq!(description["d"]["mode"], "aead_xchacha20_poly1305_rtpsize");
+    let key = description["d"]["secret_key"]
+        .as_array()
+        .expect("key array");
+    assert_eq!(key.len(), 32);
+    assert!(key.iter().all(|b| b.as_u64().is_some_and(|b| b < 256)));
+    // min(server 3, client max 1)
+    assert_eq!(description["d"]["dave_protocol_version"], 1);
+
+    let log = &sim.connections()[0];
+    assert_eq!(log.path.as_deref(), Some("/?v=8"));
+    assert_eq!(log.received_ops(), [0, 1]);
+    assert_eq!(log.sent_ops(), [8, 2, 4]);
+    assert_eq!(log.session_id.as_deref(), Some("my_session_id"));
+    assert!(sim.url().ends_with("/?v=8") && sim.url().contains(&sim.endpoint()));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn heartbeat_ack_echoes_nonce_and_records_seq_ack() {
+    let sim = sim(SimConfig::default()).await;
+    // Heartbeats before Identify are answered too.
+    let mut client = Client::hello(&sim).await;
+    client.send(r#"{"op":3,"d":{"t":123,"seq_ack":-1}}"#).await;
+    assert_eq!(client.recv_text().await, r#"{"op":6,"d":{"t":123}}"#);
+
+    client.send(&heartbeat(9_007_199_254_740_991, 41)).await;
+    assert_eq!(
+        client.recv_json().await,
+        json!({"op":6,"d":{"t":9_007_199_254_740_991_u64}})
+    );
+    let log = &sim.connections()[0];
+    assert_eq!(log.last_seq_ack, Some(41));
+    assert_eq!(log.heartbeats(), 2);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pushes_share_one_seq_space_across_json_and_binary() {
+    let sim = sim(SimConfig::default().with_start_seq(0x1234)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+
+    sim.push(ServerPush::dave_external_sender(&[1, 2, 3]));
+    assert_eq!(client.recv_binary().await, [0x12, 0x34, 25, 1, 2, 3]);
+
+    sim.push(speaking("42"));
+    let msg = client.recv_json().await;
+    assert_eq!(
+        msg,
+        json!({"op":5,"d":{"user_id":"42","ssrc":7,"speaking":1},"seq":0x1235})
+    );
+
+    sim.push(ServerPush::dave_announce_commit(0x0102, &[9]));
+    assert_eq!(client.recv_binary().await, [0x12, 0x36, 29, 0x01, 0x02, 9]);
+    sim.push(ServerPush::dave_welcome(5, &[]));
+    assert_eq!(client.recv_binary().await, [0x12, 0x37, 30, 0, 5]);
+
+    sim.push(ServerPush::DavePrepareTransition {
+        transition_id: 3,
+        protocol_version: 1,
+    });
+    sim.push(ServerPush::DaveExecuteTransition { transition_id: 3 });
+    sim.push(ServerPush::DavePrepareEpoch {
+        epoch: 1,
+        protocol_version: 1,
+    });
+    sim.push(ServerPush::ClientsConnect(vec!["1".into(), "2".into()]));
+    sim.push(ServerPush::ClientDisconnect("2".into()));
+    let expected = [
+        json!({"op":21,"d":{"transition_id":3,"protocol_version":1},"seq":0x1238}),
+        json!({"op":22,"d":{"transition_id":3},"seq":0x1239}),
+        json!({"op":24,"d":{"epoch":1,"protocol_version":1},"seq":0x123a}),
+        json!({"op":11,"d":{"user_ids":["1","2"]},"seq":0x123b}),
+        json!({"op":13,"d":{"user_id":"2"},"seq":0x123c}),
+    ];
+    for want in expected {
+        assert_eq!(client.recv_json().await, want);
+    }
+
+    // Raw messages take no seq.
+    sim.push(ServerPush::RawText(r#"{"op":20,"d":{}}"#.into()));
+    assert_eq!(client.recv_text().await, r#"{"op":20,"d":{}}"#);
+    sim.push(speaking("43"));
+    assert_eq!(client.recv_json().await["seq"], 0x123d);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pushes_made_before_any_session_follow_ready() {
+    let sim = sim(SimConfig::default()
+        .with_plan(ConnectionPlan::new().then(Trigger::OnOpen, Action::Push(speaking("plan")))))
+    .await;
+    sim.push(speaking("early"));
+    let (mut client, _) = Client::ready(&sim).await;
+    let first = client.recv_json().await;
+    let second = client.recv_json().await;
+    assert_eq!(
+        (&first["d"]["user_id"], &first["seq"]),
+        (&json!("early"), &json!(0))
+    );
+    assert_eq!(
+        (&second["d"]["user_id"], &second["seq"]),
+        (&json!("plan"), &json!(1))
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn go_silent_then_resume_replays_what_was_missed() {
+    let plan = ConnectionPlan::new()
+        .then(Trigger::AfterReady, Action::Push(speaking("seen")))
+        .then(Trigger::AfterReady, Action::GoSilent);
+    let sim = sim(SimConfig::default().with_plan(plan)).await;
+    let (mut zombie, _) = Client::ready(&sim).await;
+    assert_eq!(zombie.recv_json().await["seq"], 0);
+
+    sim.push(speaking("missed-1"));
+    sim.push(ServerPush::dave_proposals(&[7]));
+    zombie.send(&heartbeat(1, 0)).await;
+    zombie.expect_silence(QUIET).await;
+
+    // Resume on a new socket while the silent one is still open.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(0)).await;
+    assert_eq!(client.recv_text().await, r#"{"op":9,"d":null}"#);
+    let replay_1 = client.recv_json().await;
+    assert_eq!(
+        replay_1,
+        json!({"op":5,"d":{"user_id":"missed-1","ssrc":7,"speaking":1},"seq":1})
+    );
+    assert_eq!(client.recv_binary().await, [0, 2, 27, 7]);
+    client.expect_silence(QUIET).await;
+
+    // The resumed connection is now the live one.
+    sim.push(speaking("live"));
+    assert_eq!(client.recv_json().await["seq"], 3);
+    client.send(&heartbeat(5, 3)).await;
+    assert_eq!(client.recv_json().await, json!({"op":6,"d":{"t":5}}));
+
+    // seq_ack -1 replays everything buffered.
+    let mut again = Client::hello(&sim).await;
+    again.send(&resume(-1)).await;
+    assert_eq!(again.recv_json().await["op"], 9);
+    let mut seqs = Vec::new();
+    for _ in 0..4 {
+        seqs.push(seq_of(&again.recv().await));
+    }
+    assert_eq!(seqs, [0, 1, 2, 3]);
+
+    let logs = sim.connections();
+    assert_eq!(logs[0].sent_ops(), [8, 2, 5], "nothing after silence");
+    assert_eq!(logs[1].last_seq_ack, Some(3));
+    assert_eq!(logs[2].last_seq_ack, Some(-1));
+    drop(zombie);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn resume_of_unknown_or_refused_session_closes_4006() {
+    let sim = sim(SimConfig::default()
+        .with_plan(ConnectionPlan::default())
+        .with_plan(ConnectionPlan::refuse_resume(4006)))
+    .await;
+    let (mut first, _) = Client::ready(&sim).await;
+    first.close(1000).await;
+
+    // Refused although the session exists...
+    let mut refused = Client::hello(&sim).await;
+    refused.send(&resume(-1)).await;
+    assert_eq!(refused.recv_close().await, Some(4006));
+
+    // ...and then it is gone for good.
+    let mut unknown = Client::hello(&sim).await;
+    unknown.send(&resume(-1)).await;
+    assert_eq!(unknown.recv_close().await, Some(4006));
+
+    let logs = sim.connections();
+    assert_eq!(logs[1].server_close(), Some(Some(4006)));
+    assert_eq!(logs[1].sent_ops(), [8]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn seqs_wrap_and_replay_across_the_wrap() {
+    let sim = sim(SimConfig::default().with_start_seq(65534)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    sim.push(speaking("a"));
+    sim.push(ServerPush::dave_external_sender(&[]));
+    sim.push(speaking("b"));
+    sim.push(ServerPush::dave_proposals(&[]));
+    let first = client.recv_json().await;
+    assert_eq!(first["seq"], 65534);
+    assert_eq!(client.recv_binary().await, [0xff, 0xff, 25]);
+    assert_eq!(client.recv_json().await["seq"], 0);
+    assert_eq!(client.recv_binary().await, [0x00, 0x01, 27]);
+    client.close(4000).await;
+
+    let mut resumed = Client::hello(&sim).await;
+    resumed.send(&resume(65535)).await;
+    assert_eq!(resumed.recv_json().await["op"], 9);
+    assert_eq!(seq_of(&resumed.recv().await), 0);
+    assert_eq!(seq_of(&resumed.recv().await), 1);
+    resumed.expect_silence(QUIET).await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn wraparound_scenario_holds_back_post_wrap_messages() {
+    let config = scenario::config("wraparound").expect("scenario exists");
+    let sim = sim(config).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    let mut seqs = Vec::new();
+    for _ in 0..3 {
+        seqs.push(seq_of(&client.recv().await));
+    }
+    assert_eq!(seqs, [65533, 65534, 65535]);
+    for nonce in 1..=2 {
+        client.send(&heartbeat(nonce, 65535)).await;
+        assert_eq!(client.recv_json().await["op"], 6);
+    }
+    client.send(&heartbeat(3, 65535)).await;
+    assert_eq!(client.recv_close().await, Some(4015));
+
+    let mut resumed = Client::hello(&sim).await;
+    resumed.send(&resume(65535)).await;
+    assert_eq!(resumed.recv_json().await["op"], 9);
+    let mut replay = Vec::new();
+    for _ in 0..3 {
+        replay.push(seq_of(&resumed.recv().await));
+    }
+    assert_eq!(replay, [0, 1, 2]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn withheld_acks_leave_everything_else_working() {
+    let sim =
+        sim(SimConfig::default().with_plan(ConnectionPlan::withhold_acks_after_heartbeats(2)))
+            .await;
+    let (mut client, _) = Client::ready(&sim).await;
+    for nonce in 1..=2 {
+        client.send(&heartbeat(nonce, -1)).await;
+        assert_eq!(client.recv_json().await, json!({"op":6,"d":{"t":nonce}}));
+    }
+    client.send(&heartbeat(3, -1)).await;
+    client.expect_silence(QUIET).await;
+    client.send(SELECT_PROTOCOL).await;
+    assert_eq!(client.recv_json().await["op"], 4);
+    sim.push(speaking("x"));
+    assert_eq!(client.recv_json().await["op"], 5);
+    client.send(&heartbeat(4, 0)).await;
+    client.expect_silence(QUIET).await;
+    assert_eq!(sim.connections()[0].heartbeats(), 4);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn delayed_acks_and_timed_steps() {
+    let delay = Duration::from_millis(200);
+    let plan = ConnectionPlan::new()
+        .then(Trigger::AfterReady, Action::DelayAcks(delay))
+        .then(
+            Trigger::After(Duration::from_millis(700)),
+            Action::Close(4009),
+        );
+    let sim = sim(SimConfig::default().with_plan(plan)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    let sent = tokio::time::Instant::now();
+    client.send(&heartbeat(77, -1)).await;
+    assert_eq!(client.recv_json().await["d"]["t"], 77);
+    assert!(sent.elapsed() >= delay - Duration::from_millis(20));
+    assert_eq!(client.recv_close().await, Some(4009));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn reset_sends_no_close_frame() {
+    let sim = sim(SimConfig::default().with_plan(ConnectionPlan::reset_after_heartbeats(1))).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    client.send(&heartbeat(1, -1)).await;
+    assert_eq!(client.recv_json().await["op"], 6);
+    match client.next().await {
+        Some(Err(Error::Io(e))) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
+        other => panic!("expected a TCP reset, got {other:?}"),
+    }
+    let log = ended(&sim, 0).await;
+    assert_eq!(log.server_close(), None);
+    assert_eq!(log.closed_by_client, None);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn close_frames_are_recorded_with_codes() {
+    let sim =
+        sim(SimConfig::default().with_plan(ConnectionPlan::close_after_heartbeats(1, 4015))).await;
+    // Server-initiated: 4015 goes out, the client's reply is recorded as received.
+    let (mut client, _) = Client::ready(&sim).await;
+    client.send(&heartbeat(1, -1)).await;
+    assert_eq!(client.recv_json().await["op"], 6);
+    assert_eq!(client.recv_close().await, Some(4015));
+    assert!(client.next().await.is_none(), "server ends the stream");
+    let log = ended(&sim, 0).await;
+    assert_eq!(log.server_close(), Some(Some(4015)));
+    assert_eq!(log.closed_by_client, None);
+    assert!(matches!(
+        log.received.last().map(|r| &r.frame),
+        Some(RecordedFrame::Close(Some(4015)))
+    ));
+
+    // Client-initiated.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(-1)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    client.close(4242).await;
+    assert_eq!(client.recv_close().await, Some(4242), "echoed");
+    let log = ended(&sim, 1).await;
+    assert_eq!(log.closed_by_client, Some(Some(4242)));
+    assert_eq!(log.server_close(), Some(Some(4242)));
+    let times: Vec<_> = log.received.iter().chain(&log.sent).map(|r| r.at).collect();
+    assert!(times.iter().all(|at| *at >= log.opened_at));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_frames_are_exact() {
+    let plan = ConnectionPlan::new()
+        .then(Trigger::AfterReady, Action::SendMalformed)
+        .then(Trigger::AfterReady, Action::SendUnknownOp)
+        .then(Trigger::AfterReady, Action::SendShortBinary)
+        .then(Trigger::AfterReady, Action::SendOversized(5000))
+        .then(
+            Trigger::AfterReady,
+            Action::Push(ServerPush::RawBinary(vec![1])),
+        );
+    let sim = sim(SimConfig::default().with_start_seq(10).with_plan(plan)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    assert_eq!(client.recv_text().await, r#"{"op":"#);
+    assert_eq!(client.recv_text().await, r#"{"op":18,"d":{"any":1}}"#);
+    let unknown = client.recv_binary().await;
+    assert_eq!(&unknown[..3], [0, 10, 99]);
+    assert_eq!(client.recv_binary().await.len(), 2);
+    let oversized = client.recv_text().await;
+    assert_eq!(oversized.len(), 5000);
+    assert_eq!(
+        serde_json::from_str::<Value>(&oversized).expect("valid JSON")["op"],
+        18
+    );
+    assert_eq!(client.recv_binary().await, [1]);
+    // The unknown binary op took seq 10.
+    sim.push(speaking("next"));
+    assert_eq!(client.recv_json().await["seq"], 11);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_garbage_and_unknown_ops() {
+    let sim = sim(SimConfig::default()).await;
+    let (mut healthy, _) = Client::ready(&sim).await;
+
+    // Unknown ops (text and binary) are recorded and ignored.
+    healthy
+        .send(r#"{"op":99,"d":{"x":[1,2]},"extra":true}"#)
+        .await;
+    healthy.send_binary(&[26, 1, 2, 3]).await;
+    healthy.send_binary(&[250]).await;
+    healthy.send(&heartbeat(1, -1)).await;
+    assert_eq!(healthy.recv_json().await["op"], 6);
+
+    // Garbage on another connection closes only that one.
+    let mut garbage = Client::hello(&sim).await;
+    garbage.send("not json").await;
+    assert_eq!(garbage.recv_close().await, Some(4002));
+    let mut no_op = Client::hello(&sim).await;
+    no_op.send(r#"{"d":{}}"#).await;
+    assert_eq!(no_op.recv_close().await, Some(4002));
+
+    healthy.send(&heartbeat(2, -1)).await;
+    assert_eq!(healthy.recv_json().await["op"], 6);
+    let log = &sim.connections()[0];
+    assert_eq!(log.received_ops(), [0, 99, 26, 250, 3, 3]);
+    assert_eq!(log.received_json()[1]["d"]["x"], json!([1, 2]));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn authentication_rules() {
+    let sim = sim(SimConfig::default()).await;
+    let mut early = Client::hello(&sim).await;
+    early.send(SELECT_PROTOCOL).await;
+    assert_eq!(early.recv_close().await, Some(4003));
+
+    let (mut twice, _) = Client::ready(&sim).await;
+    twice.send(IDENTIFY).await;
+    assert_eq!(twice.recv_close().await, Some(4005));
+
+    let (mut bad_nonce, _) = Client::ready(&sim).await;
+    bad_nonce
+        .send(r#"{"op":3,"d":{"t":"123","seq_ack":-1}}"#)
+        .await;
+    assert_eq!(bad_nonce.recv_close().await, Some(4020));
+
+    let mut no_token = Client::hello(&sim).await;
+    no_token
+        .send(r#"{"op":0,"d":{"server_id":"1","user_id":"2","session_id":"3"}}"#)
+        .await;
+    assert_eq!(no_token.recv_close().await, Some(4020));
+
+    let (mut bad_mode, _) = Client::ready(&sim).await;
+    bad_mode
+        .send(r#"{"op":1,"d":{"protocol":"udp","data":{"address":"1.2.3.4","port":1,"mode":"xsalsa20_poly1305"}}}"#)
+        .await;
+    assert_eq!(bad_mode.recv_close().await, Some(4016));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn silent_on_open_sends_no_hello() {
+    let sim = sim(SimConfig::default()
+        .with_plan(ConnectionPlan::new().then(Trigger::OnOpen, Action::GoSilent)))
+    .await;
+    let mut client = Client::connect(&sim).await;
+    client.expect_silence(QUIET).await;
+    client.send(IDENTIFY).await;
+    client.expect_silence(QUIET).await;
+    assert_eq!(sim.connections()[0].received_ops(), [0]);
+    assert!(sim.connections()[0].sent.is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_connections_at_once() {
+    let sim = sim(SimConfig::default()).await;
+    let clients = (0..100).map(|_| {
+        let sim = &sim;
+        async move {
+            let (mut client, ready) = Client::ready(sim).await;
+            client.send(&heartbeat(1, -1)).await;
+            assert_eq!(client.recv_json().await["op"], 6);
+            (client, ready)
+        }
+    });
+    let clients = futures_util::future::join_all(clients).await;
+    assert!(sim.wait_for_connections(100, WAIT).await);
+    assert_eq!(sim.connections().len(), 100);
+    assert!(clients.iter().all(|(_, ready)| ready["op"] == 2));
+    assert!(
+        sim.connections()
+            .iter()
+            .enumerate()
+            .all(|(i, log)| log.index == i && log.received_ops() == [0, 3])
+    );
+    drop(clients);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn wait_for_connections_times_out_and_shutdown_stops_accepting() {
+    let sim = sim(SimConfig::default()).await;
+    assert!(!sim.wait_for_connections(1, Duration::from_millis(50)).await);
+    let _client = Client::hello(&sim).await;
+    assert!(sim.wait_for_connections(1, WAIT).await);
+    let addr = sim.addr();
+    sim.shutdown().await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn message_type_is_by_frame_not_first_byte() {
+    // Seq 0x7B00 makes a binary frame start with '{'.
+    let sim = sim(SimConfig::default().with_start_seq(0x7b00)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    sim.push(ServerPush::dave_external_sender(b"\"op\":1}"));
+    match client.recv().await {
+        Message::Binary(bytes) => assert_eq!(bytes[0], b'{'),
+        other => panic!("expected binary, got {other:?}"),
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn demo_scenario_sequence() {
+    let config = scenario::config("demo").expect("scenario exists");
+    assert_eq!(config.heartbeat_interval_ms, 500.0);
+    let sim = sim(config).await;
+
+    // conn 0: pushes between ACKs, then silence with two messages held back.
+    let (mut client, _) = Client::ready(&sim).await;
+    let mut seen = Vec::new();
+    for (nonce, pushes) in [(1, 1), (2, 2), (3, 2), (4, 0)] {
+        client.send(&heartbeat(nonce, -1)).await;
+        assert_eq!(client.recv_json().await["op"], 6);
+        for _ in 0..pushes {
+            seen.push(client.recv().await);
+        }
+    }
+    let seqs: Vec<u16> = seen.iter().map(seq_of).collect();
+    assert_eq!(seqs, [0, 1, 2, 3, 4]);
+    let binary_ops: Vec<u8> = seen
+        .iter()
+        .filter_map(|m| match m {
+            Message::Binary(b) => Some(b[2]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(binary_ops, [25, 27, 29, 30]);
+    client.send(&heartbeat(5, 4)).await;
+    client.expect_silence(QUIET).await;
+
+    // conn 1: resume replays the two held-back messages, 4015 after 5 beats.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(4)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    let replay = [client.recv_json().await, client.recv_json().await];
+    assert_eq!(
+        (replay[0]["op"].clone(), replay[0]["seq"].clone()),
+        (json!(11), json!(5))
+    );
+    assert_eq!(
+        (replay[1]["op"].clone(), replay[1]["seq"].clone()),
+        (json!(5), json!(6))
+    );
+    for nonce in 1..=5 {
+        client.send(&heartbeat(nonce, 6)).await;
+        assert_eq!(client.recv_json().await["op"], 6);
+        if nonce == 2 {
+            assert_eq!(client.recv_json().await["seq"], 7);
+        }
+    }
+    assert_eq!(client.recv_close().await, Some(4015));
+
+    // conn 2: resume again, 4014 after 5 beats.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(7)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    for nonce in 1..=5 {
+        client.send(&heartbeat(nonce, 7)).await;
+        assert_eq!(client.recv_json().await["op"], 6);
+    }
+    assert_eq!(client.recv_close().await, Some(4014));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn recording_can_be_turned_off() {
+    let sim = sim(SimConfig::default().with_record_frames(false)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    client.send(&heartbeat(1, 12)).await;
+    assert_eq!(client.recv_json().await["op"], 6);
+    let log = &sim.connections()[0];
+    assert!(log.received.is_empty() && log.sent.is_empty());
+    assert_eq!(log.last_seq_ack, Some(12));
+    assert_eq!(log.session_id.as_deref(), Some("my_session_id"));
+    sim.shutdown().await;
+}
