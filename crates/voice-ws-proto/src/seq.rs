@@ -12,8 +12,11 @@
 pub(crate) struct SeqTracker {
     acked: Option<u16>,
     received: Option<u16>,
-    /// While a resume replays, seqs in `(acked, replay_end]` are duplicates.
-    replay_end: Option<u16>,
+    /// While a resume replays, seqs in `start..=end` (serial order) are
+    /// duplicates of messages still queued. Fixed when the socket opens:
+    /// the owner may take more messages meanwhile, but the server replays
+    /// from the `seq_ack` the Resume carried, never from a later one.
+    replay: Option<(u16, u16)>,
 }
 
 impl SeqTracker {
@@ -26,27 +29,25 @@ impl SeqTracker {
     /// A new socket opened: whatever is received but undelivered will be
     /// replayed by the server and must be skipped.
     pub(crate) fn on_new_socket(&mut self) {
-        self.replay_end = if self.received != self.acked {
-            self.received
-        } else {
-            None
+        self.replay = match self.received {
+            Some(end) if self.received != self.acked => {
+                Some((self.acked.map_or(0, |a| a.wrapping_add(1)), end))
+            }
+            _ => None,
         };
     }
 
     /// A message with `seq` arrived. Returns false for a replayed duplicate.
     pub(crate) fn receive(&mut self, seq: u16) -> bool {
-        if let Some(end) = self.replay_end {
-            let start = self.acked.map_or(0, |a| a.wrapping_add(1));
-            let offset = seq.wrapping_sub(start);
-            let window = end.wrapping_sub(start);
-            if offset <= window {
+        if let Some((start, end)) = self.replay {
+            if seq.wrapping_sub(start) <= end.wrapping_sub(start) {
                 if seq == end {
-                    self.replay_end = None;
+                    self.replay = None;
                 }
                 return false;
             }
-            // Past the window: the server is sending new messages.
-            self.replay_end = None;
+            // Outside the window: the server is sending new messages.
+            self.replay = None;
         }
         self.received = Some(seq);
         true
@@ -94,6 +95,22 @@ mod tests {
         assert!(!s.receive(0));
         assert!(!s.receive(1));
         assert!(s.receive(2));
+    }
+
+    #[test]
+    fn window_is_fixed_when_the_socket_opens() {
+        let mut s = SeqTracker::default();
+        for seq in [10, 11, 12] {
+            assert!(s.receive(seq));
+        }
+        s.deliver(10);
+        s.on_new_socket();
+        // The owner takes 11 after Resume(seq_ack 10) went out; the server
+        // still replays 11 and 12.
+        s.deliver(11);
+        assert!(!s.receive(11));
+        assert!(!s.receive(12));
+        assert!(s.receive(13));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub use phase::Phase;
 
 use alloc::string::String;
 use bytes::Bytes;
+use core::fmt;
 use core::time::Duration;
 
 use crate::close_code::{CloseClass, CloseCode};
@@ -34,7 +35,6 @@ use backoff::Rng;
 /// Outputs, drained after every input: `poll_connect` (open a socket to
 /// this URL, dropping any other), `poll_transmit`, `poll_event`, then sleep
 /// until `poll_timeout`.
-#[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
     credentials: Credentials,
@@ -317,10 +317,12 @@ impl Session {
         self.identified = false;
         self.attempt = 0;
         self.closing_by_app = false;
+        self.forget_queued_seqs();
         self.replacing = true;
         self.transport.drop_socket(CloseCode::NORMAL);
         self.process(now);
         self.replacing = false;
+        self.clear_timers();
         self.request_connect(now);
     }
 
@@ -396,6 +398,7 @@ impl Session {
     }
 
     fn request_connect(&mut self, now: Instant) {
+        self.reconnect_at = None;
         self.phase = Phase::Connecting;
         self.connect_request = Some(self.credentials.endpoint.url());
         self.connect_deadline = Some(now + self.config.connect_timeout);
@@ -517,6 +520,7 @@ impl Session {
         self.phase = Phase::NeedsCredentials;
         self.identified = false;
         self.transport.reset_seq();
+        self.forget_queued_seqs();
         self.clear_timers();
         self.return_unsent();
         self.emit(Event::SessionInvalidated { code });
@@ -542,6 +546,14 @@ impl Session {
         }
     }
 
+    /// Messages still queued from a session that is gone must not
+    /// acknowledge anything in the next one when the owner takes them.
+    fn forget_queued_seqs(&mut self) {
+        for (_, seq) in self.events.iter_mut() {
+            *seq = None;
+        }
+    }
+
     fn clear_timers(&mut self) {
         self.connect_deadline = None;
         self.hello_deadline = None;
@@ -552,6 +564,21 @@ impl Session {
     fn emit(&mut self, event: Event) {
         // Control events are few per socket; messages are bounded in on_message.
         self.events.push_control((event, None));
+    }
+}
+
+impl fmt::Debug for Session {
+    /// Queues are shown by length only: a queued Identify or Resume holds
+    /// the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("phase", &self.phase)
+            .field("credentials", &self.credentials)
+            .field("transport", &self.transport)
+            .field("events", &self.events.len())
+            .field("pending_sends", &self.pending.len())
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
     }
 }
 

@@ -97,11 +97,14 @@ impl Heartbeat {
     /// An ACK arrived. Only the nonce of the latest beat counts; returns
     /// the RTT when it does.
     pub(crate) fn on_ack(&mut self, now: Instant, nonce: u64) -> Option<Duration> {
-        if self.last_nonce != Some(nonce) || self.unacked == 0 {
+        if self.last_nonce != Some(nonce) {
             return None;
         }
+        // Taking the send time makes a repeated ACK count once, and does
+        // not depend on `unacked`, which proof of life may have cleared.
+        let sent = self.last_sent.take()?;
         self.unacked = 0;
-        let rtt = now - self.last_sent?;
+        let rtt = now - sent;
         self.rtt = Some(rtt);
         Some(rtt)
     }

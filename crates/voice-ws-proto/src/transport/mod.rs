@@ -32,7 +32,6 @@ use heartbeat::{Due, Heartbeat};
 /// One `Transport` lives as long as a voice session: sockets come and go
 /// (`handle_open` .. `handle_close`), while `seq_ack` and the counters carry
 /// over so that a resume acknowledges the right message.
-#[derive(Debug)]
 pub struct Transport {
     config: TransportConfig,
     state: State,
@@ -43,6 +42,22 @@ pub struct Transport {
     /// The code of the close frame we sent, while waiting for the answer.
     closing: Option<(CloseCode, Instant)>,
     stats: Stats,
+}
+
+impl core::fmt::Debug for Transport {
+    /// Queues are shown by length only: a queued Identify or Resume holds
+    /// the token.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Transport")
+            .field("state", &self.state)
+            .field("seq_ack", &self.seq.ack())
+            .field("heartbeat_interval", &self.heartbeat.interval())
+            .field("rtt", &self.heartbeat.rtt())
+            .field("transmits", &self.transmits.len())
+            .field("events", &self.events.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Transport {
