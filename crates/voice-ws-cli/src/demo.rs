@@ -1,0 +1,191 @@
+//! `voice-ws demo`: the built-in simulator, the tokio driver, and a
+//! checklist of every transition a resilient client must make.
+
+use crate::output::say;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use voice_ws_proto::codec::{SelectProtocol, Speaking};
+use voice_ws_proto::{
+    ClientMessage, CloseCode, Credentials, Endpoint, Event, SessionConfig, Token,
+};
+use voice_ws_sim::{RecordedFrame, Sim, scenario};
+use voice_ws_tokio::DriverConfig;
+
+use crate::args::DemoArgs;
+use crate::report;
+use crate::timeline::Timeline;
+
+/// The longest the demo may take before it counts as failed.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// What must happen, in this order, for the demo to pass.
+#[derive(Debug, Default)]
+struct Checklist {
+    ready: bool,
+    session_description: bool,
+    heartbeat_rtt: bool,
+    dave_binary: usize,
+    zombified: bool,
+    resumed_after_zombie: bool,
+    replayed_after_zombie: usize,
+    closed_4015: bool,
+    resumed_after_4015: bool,
+    stopped_4014: bool,
+}
+
+impl Checklist {
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Ready(_) => self.ready = true,
+            Event::SessionDescription(_) => self.session_description = true,
+            Event::HeartbeatAck { .. } => self.heartbeat_rtt = true,
+            Event::Message(m) if matches!(m.message.op(), 25 | 27 | 29 | 30) => {
+                self.dave_binary += 1;
+                self.count_replay();
+            }
+            Event::Message(_) => self.count_replay(),
+            Event::Zombified => self.zombified = true,
+            Event::Resumed if self.closed_4015 => self.resumed_after_4015 = true,
+            Event::Resumed if self.zombified => self.resumed_after_zombie = true,
+            Event::Disconnected {
+                code: Some(CloseCode(4015)),
+                by_self: false,
+            } => self.closed_4015 = true,
+            Event::Stopped {
+                code: Some(CloseCode(4014)),
+            } => self.stopped_4014 = true,
+            _ => {}
+        }
+    }
+
+    fn count_replay(&mut self) {
+        if self.resumed_after_zombie && !self.closed_4015 {
+            self.replayed_after_zombie += 1;
+        }
+    }
+
+    fn items(&self) -> [(&'static str, bool); 9] {
+        [
+            ("handshake: Identify -> Hello + Ready", self.ready),
+            (
+                "Select Protocol -> Session Description",
+                self.session_description,
+            ),
+            ("heartbeats acknowledged, RTT measured", self.heartbeat_rtt),
+            ("DAVE binary frames decoded (>= 4)", self.dave_binary >= 4),
+            ("ACKs withheld -> Zombified", self.zombified),
+            ("zombie -> Resume -> Resumed", self.resumed_after_zombie),
+            (
+                "missed messages replayed after resume",
+                self.replayed_after_zombie >= 2,
+            ),
+            (
+                "4015 -> Resume -> Resumed",
+                self.closed_4015 && self.resumed_after_4015,
+            ),
+            ("4014 -> Stopped, no reconnect", self.stopped_4014),
+        ]
+    }
+}
+
+/// Runs the demo; `Err` names what went wrong.
+pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
+    let config = scenario::config("demo").ok_or("the simulator has no demo scenario")?;
+    let sim = Sim::start(config)
+        .await
+        .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let endpoint = Endpoint::parse(&sim.url(), true).map_err(|e| e.to_string())?;
+    let credentials = Credentials {
+        server_id: "41771983423143937".into(),
+        user_id: "104694319306248192".into(),
+        session_id: "demo-session".into(),
+        token: Token::new("demo-token-not-secret"),
+        endpoint,
+        max_dave_protocol_version: 1,
+    };
+    let mut session = SessionConfig::default();
+    // Fixed seed: the demo's reconnect delays are the same on every run.
+    session.rng_seed = 2026;
+    session.backoff_base = Duration::from_millis(250);
+    let driver = DriverConfig::default().with_session(session);
+    if !args.json {
+        say!("voice-ws demo: simulator at {}", sim.url());
+    }
+    let (handle, mut events) = voice_ws_tokio::connect(driver, credentials);
+    let started = Instant::now();
+    let mut timeline = (!args.json).then(Timeline::start);
+    let mut checks = Checklist::default();
+    let outcome = tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = events.next().await {
+            checks.observe(&event);
+            match timeline.as_mut() {
+                Some(timeline) => timeline.print(&event),
+                None => say!("{}", report::event_json(&event)),
+            }
+            if let Event::Ready(ready) = &event {
+                // What a real client does next: choose a mode, say it speaks.
+                let select = ClientMessage::SelectProtocol(SelectProtocol {
+                    address: "127.0.0.1".into(),
+                    port: 50000,
+                    mode: ready.modes.first().cloned().unwrap_or_default(),
+                });
+                let speaking = ClientMessage::Speaking(Speaking {
+                    speaking: 1,
+                    delay: 0,
+                    ssrc: ready.ssrc,
+                });
+                for message in [select, speaking] {
+                    handle
+                        .send(message)
+                        .await
+                        .map_err(|e| format!("send failed: {e}"))?;
+                }
+            }
+            if matches!(event, Event::Stopped { .. } | Event::Fatal { .. }) {
+                break;
+            }
+        }
+        Ok::<(), String>(())
+    })
+    .await;
+    // A stop must be final: give a wrong reconnect a moment to show up.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let connections = sim.connections();
+    drop(handle);
+    sim.shutdown().await;
+    outcome.map_err(|_| format!("the demo did not finish within {DEADLINE:?}"))??;
+
+    let resume_seq_acks: Vec<String> = connections
+        .iter()
+        .skip(1)
+        .filter_map(|c| c.received.first())
+        .filter_map(|r| match &r.frame {
+            RecordedFrame::Text(t) => serde_json::from_str::<serde_json::Value>(t).ok(),
+            _ => None,
+        })
+        .filter(|v| v["op"] == 7)
+        .map(|v| v["d"]["seq_ack"].to_string())
+        .collect();
+    let mut passed = true;
+    say!();
+    say!("summary ({:.1} s):", started.elapsed().as_secs_f64());
+    for (what, ok) in checks.items() {
+        passed &= ok;
+        say!("  [{}] {what}", if ok { "ok" } else { "MISSING" });
+    }
+    let exactly_three = connections.len() == 3;
+    passed &= exactly_three;
+    say!(
+        "  [{}] connections opened: {} (expected 3); Resume seq_ack sent: {}",
+        if exactly_three { "ok" } else { "MISSING" },
+        connections.len(),
+        resume_seq_acks.join(", ")
+    );
+    if passed {
+        say!("demo passed: every expected transition happened");
+        Ok(())
+    } else {
+        Err("demo failed: an expected transition did not happen".into())
+    }
+}

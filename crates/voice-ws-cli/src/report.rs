@@ -1,0 +1,125 @@
+//! How events are shown: one JSON object per line, or a readable timeline.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use voice_ws_proto::{Event, Outgoing};
+
+/// The event as one JSON object with an `"event"` field.
+pub(crate) fn event_json(event: &Event) -> Value {
+    match event {
+        Event::Connected => json!({"event": "connected"}),
+        Event::Hello { heartbeat_interval } => {
+            json!({"event": "hello", "heartbeat_interval_ms": ms(*heartbeat_interval)})
+        }
+        Event::Ready(r) => json!({
+            "event": "ready", "ssrc": r.ssrc, "ip": r.ip, "port": r.port, "modes": r.modes,
+        }),
+        Event::SessionDescription(sd) => json!({
+            "event": "session_description",
+            "mode": sd.mode,
+            "dave_protocol_version": sd.dave_protocol_version,
+        }),
+        Event::Resumed => json!({"event": "resumed"}),
+        Event::Message(m) => json!({"event": "message", "op": m.message.op(), "seq": m.seq}),
+        Event::HeartbeatAck { rtt } => json!({"event": "heartbeat_ack", "rtt_ms": ms(*rtt)}),
+        Event::Zombified => json!({"event": "zombified"}),
+        Event::Disconnected { code, by_self } => json!({
+            "event": "disconnected", "code": code.map(|c| c.0), "by_self": by_self,
+        }),
+        Event::Reconnecting {
+            attempt,
+            delay,
+            resume,
+        } => json!({
+            "event": "reconnecting", "attempt": attempt, "delay_ms": ms(*delay), "resume": resume,
+        }),
+        Event::SessionInvalidated { code } => {
+            json!({"event": "session_invalidated", "code": code.map(|c| c.0)})
+        }
+        Event::Stopped { code } => json!({"event": "stopped", "code": code.map(|c| c.0)}),
+        Event::Fatal { code, reason } => {
+            json!({"event": "fatal", "code": code.0, "reason": reason})
+        }
+        Event::Unsent(messages) => json!({"event": "unsent", "count": messages.len(),
+            "ops": messages.iter().map(outgoing_op).collect::<Vec<_>>()}),
+        Event::InvalidFrame(e) => json!({"event": "invalid_frame", "error": e.to_string()}),
+    }
+}
+
+/// The event in a few words for the timeline.
+pub(crate) fn event_text(event: &Event) -> String {
+    match event {
+        Event::Connected => "socket open, identify/resume sent".into(),
+        Event::Hello { heartbeat_interval } => {
+            format!("hello: heartbeat every {} ms", ms(*heartbeat_interval))
+        }
+        Event::Ready(r) => format!("ready: ssrc {} udp {}:{}", r.ssrc, r.ip, r.port),
+        Event::SessionDescription(sd) => format!(
+            "session description: {} dave v{}",
+            sd.mode, sd.dave_protocol_version
+        ),
+        Event::Resumed => "resumed".into(),
+        Event::Message(m) => {
+            let seq = m.seq.map_or("-".into(), |s| s.to_string());
+            format!(
+                "message op {} seq {seq} ({})",
+                m.message.op(),
+                op_name(m.message.op())
+            )
+        }
+        Event::HeartbeatAck { rtt } => format!("heartbeat ack, rtt {:.1} ms", ms(*rtt)),
+        Event::Zombified => "ZOMBIE: heartbeat unanswered".into(),
+        Event::Disconnected { code, by_self } => format!(
+            "disconnected: {} ({})",
+            code.map_or("no close frame".into(), |c| c.to_string()),
+            if *by_self { "by us" } else { "by server" }
+        ),
+        Event::Reconnecting {
+            attempt,
+            delay,
+            resume,
+        } => format!(
+            "reconnecting: attempt {attempt} in {} ms, {}",
+            ms(*delay),
+            if *resume { "resume" } else { "identify" }
+        ),
+        Event::SessionInvalidated { code } => format!(
+            "session invalidated ({}): new credentials needed",
+            code.map_or("reconnect cap".into(), |c| c.to_string())
+        ),
+        Event::Stopped { code } => {
+            format!("stopped ({})", code.map_or("-".into(), |c| c.to_string()))
+        }
+        Event::Fatal { code, reason } => format!("FATAL {code}: {reason}"),
+        Event::Unsent(m) => format!("{} sends never went out", m.len()),
+        Event::InvalidFrame(e) => format!("invalid frame: {e}"),
+    }
+}
+
+fn outgoing_op(o: &Outgoing) -> Option<u8> {
+    match o {
+        Outgoing::Message(m) => Some(m.op()),
+        Outgoing::Text(_) | Outgoing::Binary(_) => None,
+    }
+}
+
+fn op_name(op: u8) -> &'static str {
+    match op {
+        5 => "speaking",
+        11 => "clients connect",
+        13 => "client disconnect",
+        21 => "dave prepare transition",
+        22 => "dave execute transition",
+        24 => "dave prepare epoch",
+        25 => "mls external sender",
+        27 => "mls proposals",
+        29 => "mls announce commit",
+        30 => "mls welcome",
+        _ => "other",
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
