@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 use bytes::Bytes;
+use core::fmt;
 
 use crate::close_code::CloseCode;
 
@@ -34,7 +35,10 @@ impl Frame<'_> {
 }
 
 /// What the driver must do on the socket next, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Debug shows the opcode and size of a message, never its text: an
+/// Identify or Resume carries the token.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Transmit {
     /// Write a text message.
     Text(String),
@@ -57,4 +61,33 @@ impl Transmit {
             Transmit::Close(_) | Transmit::Abort => 0,
         }
     }
+}
+
+impl fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transmit::Text(text) => write!(
+                f,
+                "Text {{ op: {}, len: {} }}",
+                json_op(text).map_or(-1, i32::from),
+                text.len()
+            ),
+            Transmit::Binary(bytes) => write!(
+                f,
+                "Binary {{ op: {}, len: {} }}",
+                bytes.first().map_or(-1, |op| i32::from(*op)),
+                bytes.len()
+            ),
+            Transmit::Close(code) => write!(f, "Close({code:?})"),
+            Transmit::Abort => f.write_str("Abort"),
+        }
+    }
+}
+
+/// The op of an outgoing JSON message, which this crate always writes as
+/// `{"op":N,...`.
+fn json_op(text: &str) -> Option<u8> {
+    let digits = text.strip_prefix(r#"{"op":"#)?;
+    let end = digits.find(|c: char| !c.is_ascii_digit())?;
+    digits[..end].parse().ok()
 }

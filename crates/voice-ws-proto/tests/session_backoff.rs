@@ -167,7 +167,6 @@ fn a_zero_cap_reconnects_at_once_every_time() {
 }
 
 #[test]
-
 fn new_credentials_during_backoff_leave_no_stale_deadline() {
     let mut d = Driver::with_config(backoff_config(3, 1_000, 30_000, 8));
     d.handshake();

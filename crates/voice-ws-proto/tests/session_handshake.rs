@@ -310,7 +310,9 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
     assert!(d.transmits().is_empty());
     assert_eq!(d.poll_connect(), None);
     d.advance_to(4_000);
-    assert_eq!(d.transmits(), vec![Transmit::Abort]);
+    // The immediate retry supersedes the attempt: no Abort that a driver
+    // draining it after the new request could turn against the new attempt.
+    assert!(d.transmits().is_empty());
     assert_eq!(
         d.events(),
         vec![Event::Reconnecting {
@@ -325,7 +327,8 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
         "first retry at once"
     );
 
-    // Second timeout: attempt 2 waits its backoff before asking again.
+    // Second timeout: attempt 2 waits its backoff, so the stale attempt
+    // is aborted now.
     d.advance_to(8_000);
     assert_eq!(d.transmits(), vec![Transmit::Abort]);
     let r = reconnects(&d.events());
@@ -380,7 +383,10 @@ fn a_socket_opened_after_its_connect_timed_out_is_aborted() {
     d.start();
     d.poll_connect();
     d.advance_to(4_000);
-    assert_eq!(d.transmits(), vec![Transmit::Abort]);
+    assert!(
+        d.transmits().is_empty(),
+        "superseded by the immediate retry"
+    );
     d.events();
     assert_eq!(d.poll_connect().as_deref(), Some(URL));
     d.close(None); // the retry fails too

@@ -158,7 +158,6 @@ fn zombie_resume_owner_took_everything_before_the_zombie() {
 }
 
 #[test]
-
 fn zombie_resume_owner_takes_part_between_open_and_replay() {
     // Resume says seq_ack 1; the owner then takes seq 2 from its queue;
     // the server replays 2 and 3: neither may be delivered again.
@@ -166,7 +165,6 @@ fn zombie_resume_owner_takes_part_between_open_and_replay() {
 }
 
 #[test]
-
 fn zombie_resume_owner_took_nothing_then_takes_part_between_open_and_replay() {
     zombie_then_resume(0, TakeAfterOpen::Messages(2));
 }
@@ -428,7 +426,6 @@ fn a_completed_resume_resets_the_attempt_counter() {
 }
 
 #[test]
-
 fn new_credentials_start_from_seq_ack_minus_one_even_with_old_messages_queued() {
     let mut d = Driver::new();
     d.handshake();

@@ -65,7 +65,6 @@ fn session_debug_never_shows_the_token_between_inputs() {
 }
 
 #[test]
-
 fn session_debug_never_shows_the_token_while_identify_or_resume_waits_to_be_written() {
     let mut d = secret_driver();
     d.start();
@@ -79,4 +78,24 @@ fn session_debug_never_shows_the_token_while_identify_or_resume_waits_to_be_writ
     d.events();
     d.accept();
     assert_hidden(&d, "Resume queued");
+}
+
+#[test]
+
+fn debug_of_the_identify_and_resume_transmits_never_shows_the_token() {
+    let mut d = secret_driver();
+    d.start();
+    d.accept();
+    let sent = d.transmits();
+    assert_eq!(op_of(&sent[0]), Some(0));
+    let shown = format!("{:?} {:#?}", sent[0], sent[0]);
+    assert!(!shown.contains(SECRET), "Identify: {shown}");
+    d.server(READY);
+    d.close(None);
+    d.events();
+    d.accept();
+    let sent = d.transmits();
+    assert_eq!(op_of(&sent[0]), Some(7));
+    let shown = format!("{:?} {:#?}", sent[0], sent[0]);
+    assert!(!shown.contains(SECRET), "Resume: {shown}");
 }

@@ -317,6 +317,9 @@ impl Session {
         self.identified = false;
         self.attempt = 0;
         self.closing_by_app = false;
+        // Held sends belong to the session they were made in (an old SSRC,
+        // an old protocol selection): hand them back rather than replay them.
+        self.return_unsent();
         self.forget_queued_seqs();
         self.replacing = true;
         self.transport.drop_socket(CloseCode::NORMAL);
@@ -399,6 +402,10 @@ impl Session {
 
     fn request_connect(&mut self, now: Instant) {
         self.reconnect_at = None;
+        // A new request supersedes any attempt in progress: the driver drops
+        // it when it takes the request, so an Abort for it would be noise
+        // (and, drained after the request, would kill the new attempt).
+        self.abort_requested = false;
         self.phase = Phase::Connecting;
         self.connect_request = Some(self.credentials.endpoint.url());
         self.connect_deadline = Some(now + self.config.connect_timeout);
@@ -512,6 +519,7 @@ impl Session {
             self.request_connect(now);
         } else {
             self.phase = Phase::WaitingToReconnect;
+            self.connect_request = None;
             self.reconnect_at = Some(now + delay);
         }
     }
@@ -554,7 +562,9 @@ impl Session {
         }
     }
 
+    /// Cancels every deadline and any connect request not yet taken.
     fn clear_timers(&mut self) {
+        self.connect_request = None;
         self.connect_deadline = None;
         self.hello_deadline = None;
         self.handshake_deadline = None;
