@@ -148,7 +148,7 @@ fn speaking_from_the_server_names_the_user() {
         Incoming {
             seq: Some(3),
             message: ServerMessage::Speaking(SpeakingUpdate {
-                user_id: Some("80351110224678912".into()),
+                user_id: Some(80351110224678912),
                 ssrc: 5678,
                 speaking: 5,
             }),
@@ -210,7 +210,7 @@ fn clients_connect() {
         Incoming {
             seq: Some(4),
             message: ServerMessage::ClientsConnect(ClientsConnect {
-                user_ids: vec!["80351110224678912".into(), "1234".into()],
+                user_ids: vec![80351110224678912, 1234],
             }),
         }
     );
@@ -223,7 +223,7 @@ fn client_disconnect() {
         Incoming {
             seq: Some(5),
             message: ServerMessage::ClientDisconnect(ClientDisconnect {
-                user_id: "80351110224678912".into(),
+                user_id: 80351110224678912,
             }),
         }
     );
@@ -311,9 +311,7 @@ fn d_before_op_decodes_the_same() {
         text(r#"{"d":{"user_ids":["1"]},"seq":3,"op":11}"#),
         Incoming {
             seq: Some(3),
-            message: ServerMessage::ClientsConnect(ClientsConnect {
-                user_ids: vec!["1".into()],
-            }),
+            message: ServerMessage::ClientsConnect(ClientsConnect { user_ids: vec![1] }),
         }
     );
     assert_eq!(
@@ -620,4 +618,31 @@ fn decode_dispatches_on_frame_type() {
     let incoming = decode(Frame::Binary(Bytes::from_static(wire))).unwrap();
     assert_eq!(incoming.seq, Some(0x7B22));
     assert_eq!(incoming.message.op(), b'o');
+}
+
+#[test]
+fn user_ids_are_snowflakes_and_garbage_ids_are_errors() {
+    json_error(r#"{"op":13,"d":{"user_id":"12a"}}"#);
+    json_error(r#"{"op":13,"d":{"user_id":"+12"}}"#);
+    json_error(r#"{"op":13,"d":{"user_id":""}}"#);
+    json_error(r#"{"op":13,"d":{"user_id":"18446744073709551616"}}"#);
+    json_error(r#"{"op":11,"d":{"user_ids":["1",true]}}"#);
+    assert_eq!(
+        text(r#"{"op":13,"d":{"user_id":18446744073709551615}}"#),
+        Incoming {
+            seq: None,
+            message: ServerMessage::ClientDisconnect(ClientDisconnect { user_id: u64::MAX }),
+        }
+    );
+    assert_eq!(
+        text(r#"{"op":5,"d":{"user_id":null,"ssrc":1,"speaking":0}}"#),
+        Incoming {
+            seq: None,
+            message: ServerMessage::Speaking(SpeakingUpdate {
+                user_id: None,
+                ssrc: 1,
+                speaking: 0
+            }),
+        }
+    );
 }

@@ -166,7 +166,7 @@ fn speaking_before_ready_is_delivered_as_a_message() {
             Event::Message(Incoming {
                 seq: Some(1),
                 message: ServerMessage::Speaking(SpeakingUpdate {
-                    user_id: Some("1234".into()),
+                    user_id: Some(1234),
                     ssrc: 5678,
                     speaking: 1,
                 }),

@@ -8,6 +8,7 @@ mod error;
 mod key;
 mod server;
 mod server_types;
+mod snowflake;
 
 pub use client::{ClientMessage, Identify, Resume, SelectProtocol, Speaking};
 pub use error::DecodeError;

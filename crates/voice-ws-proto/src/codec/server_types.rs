@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::key::KeyIn;
+use super::snowflake;
 
 /// A decoded server message with its sequence number.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,8 +158,8 @@ pub struct SessionDescription {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct SpeakingUpdate {
     /// Who is speaking.
-    #[serde(default)]
-    pub user_id: Option<String>,
+    #[serde(default, deserialize_with = "snowflake::deserialize_option")]
+    pub user_id: Option<u64>,
     /// Their SSRC.
     pub ssrc: u32,
     /// Bit flags: 1 microphone, 2 soundshare, 4 priority.
@@ -176,14 +177,16 @@ pub struct HeartbeatAck {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ClientsConnect {
     /// The users who joined.
-    pub user_ids: Vec<String>,
+    #[serde(deserialize_with = "snowflake::deserialize_vec")]
+    pub user_ids: Vec<u64>,
 }
 
 /// Op 13 Client Disconnect.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ClientDisconnect {
     /// The user who left.
-    pub user_id: String,
+    #[serde(deserialize_with = "snowflake::deserialize")]
+    pub user_id: u64,
 }
 
 /// Op 21 DAVE Prepare Transition.
