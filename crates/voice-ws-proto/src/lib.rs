@@ -17,14 +17,17 @@
 //!   │ Transport  seq_ack, heartbeat, RTT, zombie, close handshake      │
 //!   │ codec      Frame <-> ServerMessage / ClientMessage               │
 //!   └─────────────────────────────────────────────────────────────────┘
-//!        │ poll_connect    │ poll_transmit   │ poll_event    │ poll_timeout
+//!        │ poll_transmit   │ poll_event      │ poll_connect  │ poll_timeout
 //!        v                 v                 v               v
-//!    open this URL     write frames     to the app      sleep until
+//!    write frames      to the app      open this URL     sleep until
 //! ```
 //!
 //! The one invariant the owner keeps: after every `handle_*` call or
-//! command, drain `poll_connect`, `poll_transmit` and `poll_event`, then
-//! sleep until `poll_timeout`. An early or repeated `handle_timeout` is harmless.
+//! command, drain `poll_transmit`, then `poll_event`, then `poll_connect`,
+//! and sleep until `poll_timeout`. Transmits come first because they
+//! belong to the current socket (a zombie's `Close` and `Abort`), which a
+//! connect request then replaces. An early or repeated `handle_timeout` is
+//! harmless.
 //!
 //! [`Transport`] alone is the seed's `WebSocketTransport` (framing,
 //! heartbeats, zombie detection); [`Session`] adds the connection's whole

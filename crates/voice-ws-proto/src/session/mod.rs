@@ -32,8 +32,9 @@ use backoff::Rng;
 /// A voice gateway session, sans-IO.
 ///
 /// Inputs: `handle_open`, `handle_frame`, `handle_close`, `handle_timeout`.
-/// Outputs, drained after every input: `poll_connect` (open a socket to
-/// this URL, dropping any other), `poll_transmit`, `poll_event`, then sleep
+/// Outputs, drained after every input in this order: `poll_transmit`
+/// (they belong to the current socket), `poll_event`, `poll_connect` (open
+/// a socket to this URL, dropping any other socket or attempt), then sleep
 /// until `poll_timeout`.
 pub struct Session {
     config: SessionConfig,
