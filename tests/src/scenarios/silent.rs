@@ -1,0 +1,99 @@
+//! A half-open socket: the gateway stops sending but keeps the socket open.
+
+use serde_json::json;
+use voice_ws_proto::codec::{ClientsConnect, Incoming, ServerMessage, SpeakingUpdate};
+use voice_ws_proto::{CloseCode, Event};
+use voice_ws_sim::scenario;
+
+use crate::{
+    Driver, HEARTBEAT_MS, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for,
+    eventually, fast_config, first_received_json, is_heartbeat_ack, is_message, is_ready,
+    is_resumed, next_event_matching, received_heartbeats, sent_seqs, start_sim,
+};
+
+/// The `silent` scenario: connection 0 goes silent right after Ready, and
+/// Speaking (seq 0) and Clients Connect (seq 1) are pushed into the
+/// silence. Connection 0 sends only Hello and Ready; the client's first
+/// heartbeat goes unanswered and the next due one finds it a zombie:
+/// Zombified, Disconnected{4000, by_self}. Connection 1 opens with Resume
+/// (`seq_ack` -1), the gateway replays seqs 0 and 1, and the application
+/// gets both exactly once, after Resumed, with the content pushed.
+pub async fn silent_socket_resumes_with_replay(driver: &impl Driver) {
+    let config = scenario::config("silent")
+        .expect("the sim has a silent scenario")
+        .with_heartbeat_interval_ms(HEARTBEAT_MS);
+    let sim = start_sim(config).await;
+    let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
+
+    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
+    seen.extend(collect_until(&mut events, is_resumed, WAIT).await);
+    let zombie = seen
+        .iter()
+        .position(|e| *e == Event::Zombified)
+        .unwrap_or_else(|| panic!("Zombified before Resumed: {seen:#?}"));
+    assert_eq!(
+        seen[zombie + 1],
+        Event::Disconnected {
+            code: Some(CloseCode::RESUMABLE),
+            by_self: true
+        }
+    );
+    assert!(!seen.iter().any(is_message), "{seen:#?}");
+
+    let first = next_event_matching(&mut events, is_message, WAIT).await;
+    let second = next_event_matching(&mut events, is_message, WAIT).await;
+    assert_eq!(
+        first,
+        Event::Message(Incoming {
+            seq: Some(0),
+            message: ServerMessage::Speaking(SpeakingUpdate {
+                user_id: Some(1001),
+                ssrc: 1,
+                speaking: 1,
+            }),
+        })
+    );
+    assert_eq!(
+        second,
+        Event::Message(Incoming {
+            seq: Some(1),
+            message: ServerMessage::ClientsConnect(ClientsConnect {
+                user_ids: vec![1002],
+            }),
+        })
+    );
+
+    let conns = sim.connections();
+    assert_eq!(conns.len(), 2);
+    assert_eq!(
+        conns[0].sent_ops(),
+        [8, 2],
+        "only Hello and Ready before the silence"
+    );
+    assert_eq!(received_heartbeats(&conns[0]).len(), 1);
+    assert_eq!(
+        first_received_json(&conns[1]),
+        json!({"op": 7, "d": {
+            "server_id": SERVER_ID,
+            "session_id": SESSION_ID,
+            "token": TOKEN,
+            "seq_ack": -1,
+        }})
+    );
+    assert_eq!(sent_seqs(&conns[1]), [0, 1], "the replay");
+    eventually(
+        "the client's close frame on connection 0 carries 4000",
+        WAIT,
+        || sim.connections()[0].closed_by_client == Some(Some(4000)),
+    )
+    .await;
+    eventually("heartbeats on connection 1 acknowledge seq 1", WAIT, || {
+        received_heartbeats(&sim.connections()[1])
+            .iter()
+            .any(|b| b.seq_ack == 1)
+    })
+    .await;
+    // Nothing delivered twice: no third message arrives with the next beats.
+    let later = collect_until(&mut events, is_heartbeat_ack, WAIT).await;
+    assert!(!later.iter().any(is_message), "{later:#?}");
+}

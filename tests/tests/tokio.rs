@@ -1,0 +1,86 @@
+//! Every conformance scenario against `voice-ws-tokio`.
+
+use voice_ws_conformance::scenarios;
+use voice_ws_conformance::tokio_driver::TokioDriver;
+
+const DRIVER: TokioDriver = TokioDriver;
+
+#[tokio::test(flavor = "current_thread")]
+async fn handshake() {
+    scenarios::handshake(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_cadence() {
+    scenarios::heartbeat_cadence(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zombie_then_resume() {
+    scenarios::zombie_then_resume(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_4015_resumes() {
+    scenarios::close_4015_resumes(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_resumes() {
+    scenarios::reset_resumes(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_socket_resumes_with_replay() {
+    scenarios::silent_socket_resumes_with_replay(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_resume_waits_for_new_credentials() {
+    scenarios::refused_resume_waits_for_new_credentials(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn close_4014_stops() {
+    scenarios::close_4014_stops(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn malformed_frames_keep_the_session() {
+    scenarios::malformed_frames_keep_the_session(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_frame_closes_1009_and_resumes() {
+    scenarios::oversized_frame_closes_1009_and_resumes(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_connections() {
+    scenarios::hundred_connections(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn graceful_close() {
+    scenarios::graceful_close(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_close_is_silent() {
+    scenarios::force_close_is_silent(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_handle_closes() {
+    scenarios::dropping_the_handle_closes(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wraparound_resume() {
+    scenarios::wraparound_resume(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn binary_frames_by_frame_type() {
+    scenarios::binary_frames_by_frame_type(&DRIVER).await;
+}
