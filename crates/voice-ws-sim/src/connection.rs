@@ -210,9 +210,24 @@ impl Conn {
             Ok(()) => Flow::Continue,
             Err(error) => {
                 debug!(index = self.index, %error, "send failed");
+                // The client may have closed (say, with 1009 on a frame
+                // still being written): record what it sent before ending.
+                self.drain_incoming().await;
                 Flow::End
             }
         }
+    }
+
+    /// Reads and records what the client still has in flight, for at most
+    /// `CLOSE_TIMEOUT`.
+    async fn drain_incoming(&mut self) {
+        let (ws, shared, index) = (&mut self.ws, &self.shared, self.index);
+        let drain = async {
+            while let Some(Ok(msg)) = ws.next().await {
+                shared.record_msg(index, Dir::In, &msg);
+            }
+        };
+        let _ = timeout(CLOSE_TIMEOUT, drain).await;
     }
 
     /// Sends what the gateway says on its own; nothing while silent.
@@ -245,13 +260,7 @@ impl Conn {
         if self.send(Message::Close(Some(frame))).await == Flow::End {
             return Flow::End;
         }
-        let (ws, shared, index) = (&mut self.ws, &self.shared, self.index);
-        let drain = async {
-            while let Some(Ok(msg)) = ws.next().await {
-                shared.record_msg(index, Dir::In, &msg);
-            }
-        };
-        let _ = timeout(CLOSE_TIMEOUT, drain).await;
+        self.drain_incoming().await;
         Flow::End
     }
 
