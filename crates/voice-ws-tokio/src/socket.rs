@@ -1,0 +1,236 @@
+//! The WebSocket itself: dialing (TCP, optional TLS, buffers sized for
+//! voice) and moving messages in and out without ever blocking the loop.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, ready};
+
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, RootCertStore};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, UrlError};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use voice_ws_proto::Transmit;
+
+/// A byte stream: plain TCP or TLS over it.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+/// The stream a connection runs on. Boxed rather than an enum of plain and
+/// TLS: a rustls connection is over a kilobyte, and an enum would make
+/// every plain socket (and the task holding it) that large too.
+pub(crate) type WsStream = WebSocketStream<Box<dyn Io>>;
+
+/// A connect attempt in flight; dropping it cancels the attempt.
+pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<WsStream, WsError>> + Send>>;
+
+/// tungstenite allocates its read buffer at connect and zero-fills its free
+/// space before each read: 128 KiB by default, which costs ~14x the memory
+/// and most of the CPU of an idle voice connection. Below 4 KiB gains
+/// nothing, as the handshake's 4 KiB buffer is reused (DESIGN.md).
+const READ_BUFFER: usize = 4096;
+/// Writes coalesce up to this much before going to the socket; every batch
+/// is flushed anyway.
+const WRITE_BUFFER: usize = 4096;
+/// Room for one outgoing message (an MLS commit can be large) on top of the
+/// write buffer; tungstenite refuses writes beyond it.
+const MIN_WRITE_BOUND: usize = 1 << 20;
+
+/// Starts dialing `url` as the core gave it: `wss://` through TLS
+/// (verified), `ws://` in the clear (the core's endpoint only yields it
+/// for loopback, when explicitly allowed).
+pub(crate) fn connect(
+    url: String,
+    max_message_size: usize,
+    tls: Option<Arc<ClientConfig>>,
+) -> Connecting {
+    Box::pin(async move {
+        let request = url.into_client_request()?;
+        let uri = request.uri();
+        let secure = match uri.scheme_str() {
+            Some("wss") => true,
+            Some("ws") => false,
+            _ => return Err(WsError::Url(UrlError::UnsupportedUrlScheme)),
+        };
+        let host = uri.host().ok_or(WsError::Url(UrlError::NoHostName))?;
+        // IPv6 literals come bracketed in URLs, bare everywhere else.
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+        let tcp = TcpStream::connect((host.as_str(), port)).await?;
+        // Heartbeats are tiny and their round-trip time is measured.
+        tcp.set_nodelay(true)?;
+        let stream: Box<dyn Io> = if secure {
+            let name = ServerName::try_from(host)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            let connector = TlsConnector::from(tls.unwrap_or_else(default_tls));
+            Box::new(connector.connect(name, tcp).await?)
+        } else {
+            Box::new(tcp)
+        };
+        let config = Some(ws_config(max_message_size));
+        let (ws, _response) =
+            tokio_tungstenite::client_async_with_config(request, stream, config).await?;
+        Ok(ws)
+    })
+}
+
+fn ws_config(max_message_size: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(max_message_size.max(MIN_WRITE_BOUND) + WRITE_BUFFER)
+        // A frame header announcing more than this is refused before its
+        // payload is read, and reported to the core as oversized.
+        .max_message_size(Some(max_message_size))
+        .max_frame_size(Some(max_message_size))
+}
+
+/// rustls with the ring provider and the Mozilla roots, verifying
+/// certificates. Built once: parsing the roots is not free.
+fn default_tls() -> Arc<ClientConfig> {
+    static TLS: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("the ring provider supports rustls' default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Arc::new(config)
+    })
+    .clone()
+}
+
+/// What the socket produced for the core.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    /// A text or binary message.
+    Data(Message),
+    /// The peer's close frame and its code, if it had one.
+    Close(Option<u16>),
+    /// A message or frame over `max_message_size`, refused unread.
+    Oversized(usize),
+    /// EOF, reset, or any other read or write error: no close frame.
+    Ended,
+}
+
+/// An open WebSocket and the messages waiting to be written to it.
+pub(crate) struct Socket {
+    ws: WsStream,
+    outbox: VecDeque<Message>,
+    max_outbox: usize,
+    unflushed: bool,
+    /// The core has been told this socket ended; it is kept only so that
+    /// tungstenite can flush its reply to the peer's close frame.
+    pub(crate) reported: bool,
+}
+
+/// The outbox is full: the peer has not read for a long time.
+#[derive(Debug)]
+pub(crate) struct Overflow;
+
+impl Socket {
+    pub(crate) fn new(ws: WsStream, max_outbox: usize) -> Self {
+        Self {
+            ws,
+            outbox: VecDeque::new(),
+            max_outbox,
+            unflushed: false,
+            reported: false,
+        }
+    }
+
+    /// Queues a transmit from the core; written as the loop polls [`Socket::next`].
+    pub(crate) fn queue(&mut self, transmit: Transmit) -> Result<(), Overflow> {
+        let message = match transmit {
+            Transmit::Text(text) => Message::Text(text.into()),
+            Transmit::Binary(bytes) => Message::Binary(bytes),
+            Transmit::Close(code) => Message::Close(Some(CloseFrame {
+                code: code.0.into(),
+                reason: Utf8Bytes::from_static(""),
+            })),
+            // The loop handles Abort itself.
+            Transmit::Abort => return Ok(()),
+        };
+        if self.outbox.len() >= self.max_outbox {
+            return Err(Overflow);
+        }
+        self.outbox.push_back(message);
+        Ok(())
+    }
+
+    /// Writes what is queued, then waits for the next message worth
+    /// reporting. Cancel-safe: nothing is lost if the future is dropped.
+    pub(crate) async fn next(&mut self) -> Inbound {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Inbound> {
+        if let Poll::Ready(Err(error)) = self.poll_write(cx) {
+            tracing::debug!(%error, "socket write failed");
+            return Poll::Ready(Inbound::Ended);
+        }
+        loop {
+            let inbound = match ready!(self.ws.poll_next_unpin(cx)) {
+                Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                    Inbound::Data(message)
+                }
+                Some(Ok(Message::Close(frame))) => Inbound::Close(frame.map(|f| f.code.into())),
+                // tungstenite answers pings itself; nothing else concerns the core.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, .. }))) => {
+                    Inbound::Oversized(size)
+                }
+                Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) | None => {
+                    Inbound::Ended
+                }
+                Some(Err(error)) => {
+                    tracing::debug!(%error, "socket read failed");
+                    Inbound::Ended
+                }
+            };
+            return Poll::Ready(inbound);
+        }
+    }
+
+    /// Moves the outbox into tungstenite and flushes. `Ready(Ok)` once all
+    /// is written; `Pending` with a waker registered while the peer is slow.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        while !self.outbox.is_empty() {
+            ready!(self.ws.poll_ready_unpin(cx))?;
+            if let Some(message) = self.outbox.pop_front() {
+                self.ws.start_send_unpin(message)?;
+                self.unflushed = true;
+            }
+        }
+        if self.unflushed {
+            ready!(self.ws.poll_flush_unpin(cx))?;
+            self.unflushed = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Drops the socket after one non-blocking attempt to write what is
+    /// queued (a close frame, usually): best effort, never a wait.
+    pub(crate) fn finish(mut self) {
+        // Flush even with an empty outbox: tungstenite may hold its reply
+        // to the peer's close frame.
+        self.unflushed = true;
+        let _ = std::future::poll_fn(|cx| self.poll_write(cx)).now_or_never();
+    }
+}
