@@ -45,6 +45,9 @@ async fn the_token_never_appears_in_any_log_line() {
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        // Plain text whatever features the workspace unifies (the CLI turns
+        // on `ansi`, whose escape codes would split `code=...`).
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
