@@ -1,17 +1,20 @@
-//! Tokio driver for [`voice_ws_proto`]: runs a Discord voice gateway (v8)
+//! Tokio driver for [`voice_ws_proto`](proto): runs a Discord voice gateway (v8)
 //! session over tokio-tungstenite, with rustls (ring, webpki roots) for
 //! `wss://`.
 //!
 //! The driver makes no protocol decisions. Everything that is policy —
 //! Identify or Resume, heartbeats, zombie detection, close codes, backoff,
-//! held sends — lives in the sans-IO [`Session`]; this crate only moves
-//! bytes and time in and out of it, so every driver behaves the same.
+//! held sends — lives in the sans-IO [`Session`](proto::Session); the loop
+//! that moves bytes and time in and out of it is `voice-ws-pump`'s, shared
+//! with `voice-ws-async-std`, so every driver behaves the same. This crate
+//! only dials (TCP, TLS, WebSocket handshake), keeps tokio's time and
+//! spawns the task.
 //!
 //! ```text
 //!   app ── Handle::send / close / update_credentials ──┐
 //!                                                      v
 //!        ┌──────────── one tokio task per connection ───────────────┐
-//!        │  select! { socket read/write, commands, sleep_until }    │
+//!        │  poll (fairly) { commands, connect, socket, timer, room } │
 //!        │     │ handle_open / handle_frame / handle_close / ...    │
 //!        │     v                                                    │
 //!        │  Session ── poll_connect → dial a URL                    │
@@ -91,36 +94,20 @@
 //! - `ws://` is dialed only when the credentials' [`Endpoint`] allowed it
 //!   (loopback, explicitly enabled); everything else is TLS, verified.
 
-mod clock;
-mod config;
-mod events;
-mod handle;
-mod shared;
-mod socket;
-mod status;
-mod task;
+mod runtime;
 
-pub use config::DriverConfig;
-pub use events::Events;
-pub use handle::Handle;
-pub use status::Status;
+pub use voice_ws_pump::{DriverConfig, Events, Handle, Status};
 
-/// The TLS library, for building a custom [`DriverConfig::tls`].
-pub use rustls;
 /// The sans-IO core this driver runs, for the types not re-exported here.
-pub use voice_ws_proto as proto;
-pub use voice_ws_proto::{
+pub use voice_ws_pump::proto;
+/// The TLS library, for building a custom [`DriverConfig::tls`].
+pub use voice_ws_pump::rustls;
+pub use voice_ws_pump::{
     ClientMessage, CloseCode, Credentials, Endpoint, Event, Phase, SendError, SessionConfig, State,
     Stats, Token,
 };
 
-use std::sync::Arc;
-
-use tracing::Instrument;
-use voice_ws_proto::Session;
-
-use crate::shared::Shared;
-use crate::task::Driver;
+use crate::runtime::Tokio;
 
 /// Starts a voice connection: spawns its task on the current tokio runtime
 /// and returns the [`Handle`] to command it and its [`Events`].
@@ -133,21 +120,7 @@ use crate::task::Driver;
 /// # Panics
 /// Outside a tokio runtime.
 pub fn connect(config: DriverConfig, credentials: Credentials) -> (Handle, Events) {
-    let span = tracing::info_span!("voice_ws", server_id = %credentials.server_id);
-    let close_wait = (config.session.transport.close_timeout).saturating_add(handle::CLOSE_SLACK);
-    let mut session_config = config.session;
-    if session_config.rng_seed == 0 {
-        session_config.rng_seed = config::random_seed();
-    }
-    let session = Session::new(session_config, credentials);
-    let shared = Arc::new(Shared::new(
-        Status::of(&session),
-        config.event_buffer,
-        config.command_buffer,
-        close_wait,
-    ));
-    let driver = Driver::new(session, config.tls, shared.clone());
-    let task = tokio::spawn(driver.run().instrument(span));
-    let handle = Handle::new(shared.clone(), task.abort_handle());
-    (handle, Events::new(shared))
+    let (handle, events, task) = voice_ws_pump::start::<Tokio>(config, credentials);
+    tokio::spawn(task);
+    (handle, events)
 }

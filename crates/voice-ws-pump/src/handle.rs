@@ -6,10 +6,11 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::oneshot;
-use tokio::task::AbortHandle;
+use futures_channel::oneshot;
+use futures_util::future::{self, Either};
 use voice_ws_proto::{ClientMessage, Credentials, Outgoing, SendError, Stats};
 
+use crate::BoxFuture;
 use crate::shared::{Refused, Shared};
 use crate::status::Status;
 use crate::task::Command;
@@ -22,7 +23,8 @@ pub(crate) const CLOSE_SLACK: Duration = Duration::from_secs(1);
 /// dropped the connection is force-closed (see [`Handle::force_close`]).
 pub struct Handle {
     shared: Arc<Shared>,
-    task: AbortHandle,
+    /// The runtime's sleep, for [`Handle::close`]'s limit.
+    sleep: fn(Duration) -> BoxFuture<()>,
 }
 
 impl Clone for Handle {
@@ -30,7 +32,7 @@ impl Clone for Handle {
         self.shared.handles.fetch_add(1, Ordering::Relaxed);
         Self {
             shared: self.shared.clone(),
-            task: self.task.clone(),
+            sleep: self.sleep,
         }
     }
 }
@@ -38,7 +40,7 @@ impl Clone for Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         if self.shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.task.abort();
+            self.shared.abort();
         }
     }
 }
@@ -53,8 +55,8 @@ impl fmt::Debug for Handle {
 
 impl Handle {
     /// The first handle of a connection (`shared` counts one).
-    pub(crate) fn new(shared: Arc<Shared>, task: AbortHandle) -> Self {
-        Self { shared, task }
+    pub(crate) fn new(shared: Arc<Shared>, sleep: fn(Duration) -> BoxFuture<()>) -> Self {
+        Self { shared, sleep }
     }
 
     /// Sends a typed message, or has the core hold it (bounded, in order)
@@ -97,18 +99,23 @@ impl Handle {
     /// force-closes. Events the application has not read by then are lost.
     pub async fn close(&self) {
         if self.command(Command::Close).await.is_ok() {
-            let _ = tokio::time::timeout(self.shared.close_wait, self.closed()).await;
+            let closed = std::pin::pin!(self.closed());
+            let limit = (self.sleep)(self.shared.close_wait);
+            if let Either::Right(_) = future::select(closed, limit).await {
+                tracing::debug!("close timed out; force-closing");
+            }
         }
         self.force_close();
     }
 
-    /// Ends the connection now: the task is aborted, the socket dropped
+    /// Ends the connection now: the task stops at its next poll, before
+    /// anything else, and drops the socket
     /// without a close frame (the server sees the connection end, so the
     /// session stays resumable on its side for a while), and [`Events`](crate::Events)
     /// ends without a `Stopped`. Synchronous and idempotent; this is what
     /// dropping the last `Handle` does.
     pub fn force_close(&self) {
-        self.task.abort();
+        self.shared.abort();
     }
 
     /// Waits until the connection's task has ended, for whatever reason.

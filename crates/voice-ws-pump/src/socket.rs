@@ -1,37 +1,27 @@
-//! The WebSocket itself: dialing (TCP, optional TLS, buffers sized for
-//! voice) and moving messages in and out without ever blocking the loop.
+//! The WebSocket itself, whatever the runtime: what to dial (a [`Target`]:
+//! address, TLS, buffers sized for voice) and moving messages in and out
+//! of an open socket without ever blocking the loop. The dialing itself is
+//! the runtime's ([`Runtime::connect`](crate::Runtime::connect)).
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, UrlError};
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::error::{CapacityError, Error as WsError, UrlError};
+use tungstenite::handshake::client::Request;
+use tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tungstenite::{Message, Utf8Bytes};
 use voice_ws_proto::Transmit;
 
-/// A byte stream: plain TCP or TLS over it.
-pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
-/// The stream a connection runs on. Boxed rather than an enum of plain and
-/// TLS: a rustls connection is over a kilobyte, and an enum would make
-/// every plain socket (and the task holding it) that large too.
-pub(crate) type WsStream = WebSocketStream<Box<dyn Io>>;
+use crate::BoxFuture;
 
 /// A connect attempt in flight; dropping it cancels the attempt.
-pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<WsStream, WsError>> + Send>>;
+pub(crate) type Connecting<S> = BoxFuture<Result<S, WsError>>;
 
 /// tungstenite allocates its read buffer at connect and zero-fills its free
 /// space before each read: 128 KiB by default, which costs ~14x the memory
@@ -45,15 +35,33 @@ const WRITE_BUFFER: usize = 4096;
 /// write buffer; tungstenite refuses writes beyond it.
 const MIN_WRITE_BOUND: usize = 1 << 20;
 
-/// Starts dialing `url` as the core gave it: `wss://` through TLS
-/// (verified), `ws://` in the clear (the core's endpoint only yields it
-/// for loopback, when explicitly allowed).
-pub(crate) fn connect(
-    url: String,
-    max_message_size: usize,
-    tls: Option<Arc<ClientConfig>>,
-) -> Connecting {
-    Box::pin(async move {
+/// Where and how to dial a URL the core asked for: what a
+/// [`Runtime::connect`](crate::Runtime::connect) needs.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Target {
+    /// The handshake request (URL, Host header, WebSocket key).
+    pub request: Request,
+    /// The host to resolve and connect to (IPv6 literals without brackets).
+    pub host: String,
+    /// The TCP port.
+    pub port: u16,
+    /// For `wss://`: the name to verify the certificate against, and the
+    /// TLS settings. `None` for `ws://`.
+    pub tls: Option<(ServerName<'static>, Arc<ClientConfig>)>,
+    /// The WebSocket settings: 4 KiB buffers, the core's size limits.
+    pub ws_config: WebSocketConfig,
+}
+
+impl Target {
+    /// Parses `url` as the core gave it: `wss://` through TLS (verified),
+    /// `ws://` in the clear (the core's endpoint only yields it for
+    /// loopback, when explicitly allowed).
+    pub(crate) fn parse(
+        url: String,
+        max_message_size: usize,
+        tls: Option<Arc<ClientConfig>>,
+    ) -> Result<Self, WsError> {
         let request = url.into_client_request()?;
         let uri = request.uri();
         let secure = match uri.scheme_str() {
@@ -68,22 +76,33 @@ pub(crate) fn connect(
             .trim_end_matches(']')
             .to_owned();
         let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-        let tcp = TcpStream::connect((host.as_str(), port)).await?;
-        // Heartbeats are tiny and their round-trip time is measured.
-        tcp.set_nodelay(true)?;
-        let stream: Box<dyn Io> = if secure {
-            let name = ServerName::try_from(host)
+        let tls = if secure {
+            let name = ServerName::try_from(host.clone())
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            let connector = TlsConnector::from(tls.unwrap_or_else(default_tls));
-            Box::new(connector.connect(name, tcp).await?)
+            Some((name, tls.unwrap_or_else(default_tls)))
         } else {
-            Box::new(tcp)
+            None
         };
-        let config = Some(ws_config(max_message_size));
-        let (ws, _response) =
-            tokio_tungstenite::client_async_with_config(request, stream, config).await?;
-        Ok(ws)
-    })
+        Ok(Self {
+            request,
+            host,
+            port,
+            tls,
+            ws_config: ws_config(max_message_size),
+        })
+    }
+}
+
+/// Dials `url` with the runtime `R`.
+pub(crate) fn connect<R: crate::Runtime>(
+    url: String,
+    max_message_size: usize,
+    tls: Option<Arc<ClientConfig>>,
+) -> Connecting<R::Socket> {
+    match Target::parse(url, max_message_size, tls) {
+        Ok(target) => R::connect(target),
+        Err(error) => Box::pin(std::future::ready(Err(error))),
+    }
 }
 
 fn ws_config(max_message_size: usize) -> WebSocketConfig {
@@ -98,8 +117,9 @@ fn ws_config(max_message_size: usize) -> WebSocketConfig {
 }
 
 /// rustls with the ring provider and the Mozilla roots, verifying
-/// certificates. Built once: parsing the roots is not free.
-fn default_tls() -> Arc<ClientConfig> {
+/// certificates: the TLS settings when [`DriverConfig::tls`](crate::DriverConfig::tls)
+/// is `None`. Built once: parsing the roots is not free.
+pub fn default_tls() -> Arc<ClientConfig> {
     static TLS: OnceLock<Arc<ClientConfig>> = OnceLock::new();
     TLS.get_or_init(|| {
         let roots = RootCertStore {
@@ -130,8 +150,8 @@ pub(crate) enum Inbound {
 }
 
 /// An open WebSocket and the messages waiting to be written to it.
-pub(crate) struct Socket {
-    ws: WsStream,
+pub(crate) struct Socket<S> {
+    ws: S,
     outbox: VecDeque<Message>,
     max_outbox: usize,
     unflushed: bool,
@@ -144,8 +164,11 @@ pub(crate) struct Socket {
 #[derive(Debug)]
 pub(crate) struct Overflow;
 
-impl Socket {
-    pub(crate) fn new(ws: WsStream, max_outbox: usize) -> Self {
+impl<S> Socket<S>
+where
+    S: Stream<Item = Result<Message, WsError>> + Sink<Message, Error = WsError> + Unpin,
+{
+    pub(crate) fn new(ws: S, max_outbox: usize) -> Self {
         Self {
             ws,
             outbox: VecDeque::new(),
@@ -155,7 +178,7 @@ impl Socket {
         }
     }
 
-    /// Queues a transmit from the core; written as the loop polls [`Socket::next`].
+    /// Queues a transmit from the core; written as the loop polls [`Socket::poll_next`].
     pub(crate) fn queue(&mut self, transmit: Transmit) -> Result<(), Overflow> {
         let message = match transmit {
             Transmit::Text(text) => Message::Text(text.into()),
@@ -175,12 +198,8 @@ impl Socket {
     }
 
     /// Writes what is queued, then waits for the next message worth
-    /// reporting. Cancel-safe: nothing is lost if the future is dropped.
-    pub(crate) async fn next(&mut self) -> Inbound {
-        std::future::poll_fn(|cx| self.poll_next(cx)).await
-    }
-
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Inbound> {
+    /// reporting.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Inbound> {
         if let Poll::Ready(Err(error)) = self.poll_write(cx) {
             tracing::debug!(%error, "socket write failed");
             return Poll::Ready(Inbound::Ended);

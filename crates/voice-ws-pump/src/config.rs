@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use voice_ws_proto::SessionConfig;
 
-/// Settings of a connection made by [`connect`](crate::connect).
+/// Settings of a connection (a driver's `connect`, or [`start`](crate::start)).
 ///
 /// Build with [`DriverConfig::default`] and the `with_*` methods; new
 /// fields may be added, so struct literals are not possible outside this

@@ -6,16 +6,26 @@
 //! what `poll_event` yields, and sleeps until `poll_timeout`. Every socket
 //! outcome is reported as it is: open, a frame, an oversized message, a
 //! close frame's code, or `None` for EOF, reset and errors.
+//!
+//! The loop is a hand-written [`Future`] rather than an `async fn`, so that
+//! its type can be named ([`Task`]) and spawned on any executor without a
+//! second allocation.
 
-use std::future::{Future, poll_fn};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use tokio::sync::oneshot;
-use tokio_tungstenite::tungstenite::Message;
-use tracing::{debug, error, info, trace, warn};
+use futures_channel::oneshot;
+use pin_project_lite::pin_project;
+use tracing::{Span, debug, error, info, trace, warn};
+use tungstenite::{Error as WsError, Message};
 use voice_ws_proto::{Credentials, Event, Frame, Outgoing, SendError, Session, Transmit};
 
-use crate::clock::{Clock, far_future};
+use crate::Runtime;
+use crate::clock::Clock;
 use crate::shared::Shared;
 use crate::socket::{self, Connecting, Inbound, Socket};
 use crate::status::Status;
@@ -34,14 +44,163 @@ pub(crate) enum Command {
     Close,
 }
 
+/// One input for the core, as the loop polled it.
+enum Input<S> {
+    Command(Command),
+    Connected(Result<S, WsError>),
+    Inbound(Inbound),
+    Timeout,
+    /// The application made room: deliver what the core holds.
+    Room,
+    /// Force-closed: stop now, sending nothing more.
+    Abort,
+}
+
+/// How many inputs the loop polls; it starts at the next one each time, so
+/// that none starves the others (like `tokio::select!`'s random start).
+const INPUTS: u8 = 5;
+
+/// Inputs handled in one poll before the task yields to its executor, so
+/// that a busy connection cannot hold an executor thread (tokio has its
+/// own budget; async-io's sockets have none).
+const BUDGET: usize = 64;
+
+pin_project! {
+    /// A connection's work: a future to spawn on the runtime `R`'s
+    /// executor (it is `Send` and `'static`). It completes when the session
+    /// has ended (`Stopped` or `Fatal` delivered) or the connection was
+    /// force-closed; dropping it force-closes the connection.
+    ///
+    /// Every poll runs inside the connection's `voice_ws` tracing span.
+    pub struct Task<R: Runtime> {
+        #[pin]
+        timer: R::Timer,
+        // The deadline the timer is armed for.
+        armed: Option<std::time::Instant>,
+        // `None` once the task has completed.
+        driver: Option<Box<Driver<R>>>,
+        span: Span,
+        _runtime: PhantomData<fn() -> R>,
+    }
+}
+
+impl<R: Runtime> fmt::Debug for Task<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("finished", &self.driver.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> Task<R> {
+    pub(crate) fn new(
+        session: Session,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        shared: Arc<Shared>,
+        span: Span,
+    ) -> Self {
+        let driver = Driver {
+            session,
+            clock: Clock::start(R::now()),
+            started: false,
+            tls,
+            socket: None,
+            connecting: None,
+            shared,
+            backlog: false,
+            ended: false,
+            drained: false,
+            turn: 0,
+        };
+        Self {
+            timer: R::timer(),
+            armed: None,
+            driver: Some(Box::new(driver)),
+            span,
+            _runtime: PhantomData,
+        }
+    }
+}
+
+impl<R: Runtime> Future for Task<R> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let _entered = this.span.enter();
+        let Some(driver) = this.driver.as_mut() else {
+            return Poll::Ready(());
+        };
+        let mut budget = BUDGET;
+        let done = loop {
+            if !driver.started {
+                driver.started = true;
+                driver.session.start(driver.now());
+            }
+            if !driver.drained {
+                driver.drain();
+                driver.drained = true;
+            }
+            if driver.ended {
+                if let Some(socket) = driver.socket.take() {
+                    // A close frame or a reply to the server's may still be queued.
+                    socket.finish();
+                }
+                break true;
+            }
+            // Re-armed after every firing too: a fired timer may not fire
+            // again for the same deadline.
+            let deadline = driver
+                .session
+                .poll_timeout()
+                .and_then(|at| driver.clock.deadline(at));
+            if let Some(deadline) = deadline {
+                if *this.armed != Some(deadline) {
+                    R::reset_timer(this.timer.as_mut(), deadline);
+                    *this.armed = Some(deadline);
+                }
+            }
+            if budget == 0 {
+                cx.waker().wake_by_ref();
+                break false;
+            }
+            budget -= 1;
+            let timer = this.timer.as_mut();
+            match driver.poll_input(cx, timer, deadline.is_some()) {
+                Poll::Pending => break false,
+                Poll::Ready(Input::Abort) => {
+                    debug!("force-closed");
+                    break true;
+                }
+                Poll::Ready(input) => {
+                    if matches!(input, Input::Timeout) {
+                        *this.armed = None;
+                    }
+                    driver.handle(input);
+                    driver.drained = false;
+                }
+            }
+        };
+        if !done {
+            return Poll::Pending;
+        }
+        // Drops the socket and any connect attempt, and tells the application.
+        *this.driver = None;
+        debug!("connection task ended");
+        Poll::Ready(())
+    }
+}
+
 /// Everything the loop owns. Dropping it (the task ended, was aborted, or
 /// its runtime shut down) tells the application.
-pub(crate) struct Driver {
+struct Driver<R: Runtime> {
     session: Session,
     clock: Clock,
+    /// The session starts when the task first runs.
+    started: bool,
     tls: Option<Arc<rustls::ClientConfig>>,
-    socket: Option<Socket>,
-    connecting: Option<Connecting>,
+    socket: Option<Socket<R::Socket>>,
+    connecting: Option<Connecting<R::Socket>>,
     shared: Arc<Shared>,
     /// The application had no room for more events: the core may hold
     /// more, unacknowledged, until it has.
@@ -49,77 +208,77 @@ pub(crate) struct Driver {
     /// The core's last event (`Stopped` or `Fatal`, always its last) was
     /// taken: the session is over.
     ended: bool,
+    /// Nothing happened since the last drain.
+    drained: bool,
+    /// Which input is polled first next time.
+    turn: u8,
 }
 
-impl Drop for Driver {
+impl<R: Runtime> Drop for Driver<R> {
     fn drop(&mut self) {
         self.shared.finish();
     }
 }
 
-impl Driver {
-    pub(crate) fn new(
-        session: Session,
-        tls: Option<Arc<rustls::ClientConfig>>,
-        shared: Arc<Shared>,
-    ) -> Box<Self> {
-        Box::new(Self {
-            session,
-            clock: Clock::start(),
-            tls,
-            socket: None,
-            connecting: None,
-            shared,
-            backlog: false,
-            ended: false,
-        })
+impl<R: Runtime> Driver<R> {
+    /// The next input, polling each source once, starting with a different
+    /// one each time; force-closing comes before everything.
+    fn poll_input(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut timer: Pin<&mut R::Timer>,
+        armed: bool,
+    ) -> Poll<Input<R::Socket>> {
+        if self.shared.is_aborted() {
+            return Poll::Ready(Input::Abort);
+        }
+        let first = self.turn;
+        self.turn = (self.turn + 1) % INPUTS;
+        for i in 0..INPUTS {
+            let polled = match (first + i) % INPUTS {
+                0 => self
+                    .shared
+                    .poll_command(cx)
+                    .map(|command| command.map_or(Input::Abort, Input::Command)),
+                1 => match &mut self.connecting {
+                    Some(connecting) => connecting.as_mut().poll(cx).map(Input::Connected),
+                    None => Poll::Pending,
+                },
+                2 => match &mut self.socket {
+                    Some(socket) => socket.poll_next(cx).map(Input::Inbound),
+                    None => Poll::Pending,
+                },
+                3 if armed => R::poll_timer(timer.as_mut(), cx).map(|()| Input::Timeout),
+                4 if self.backlog => self.shared.poll_room(cx).map(|()| Input::Room),
+                _ => Poll::Pending,
+            };
+            if polled.is_ready() {
+                return polled;
+            }
+        }
+        Poll::Pending
     }
 
-    /// Runs the session to its end (`Stopped` or `Fatal` delivered).
-    ///
-    /// Boxed: an async fn's future holds its arguments twice (rust-lang/rust
-    /// #62958), and the driver is over a kilobyte, per connection.
-    pub(crate) async fn run(mut self: Box<Self>) {
-        self.session.start(self.clock.now());
-        let sleep = tokio::time::sleep_until(far_future());
-        tokio::pin!(sleep);
-        loop {
-            self.drain();
-            if self.ended {
-                break;
+    /// The current time, as the core counts it.
+    fn now(&self) -> voice_ws_proto::Instant {
+        self.clock.at(R::now())
+    }
+
+    fn handle(&mut self, input: Input<R::Socket>) {
+        match input {
+            Input::Command(command) => self.on_command(command),
+            Input::Connected(opened) => {
+                self.connecting = None;
+                self.on_connected(opened);
             }
-            let deadline = self
-                .session
-                .poll_timeout()
-                .map(|at| self.clock.to_tokio(at));
-            if let Some(deadline) = deadline {
-                if sleep.deadline() != deadline {
-                    sleep.as_mut().reset(deadline);
-                }
-            }
-            tokio::select! {
-                command = poll_fn(|cx| self.shared.poll_command(cx)) => self.on_command(command),
-                opened = maybe(&mut self.connecting) => {
-                    self.connecting = None;
-                    self.on_connected(opened);
-                }
-                inbound = next_inbound(&mut self.socket) => self.on_inbound(inbound),
-                () = &mut sleep, if deadline.is_some() => {
-                    self.session.handle_timeout(self.clock.now());
-                }
-                // The application made room: deliver what the core holds.
-                () = poll_fn(|cx| self.shared.poll_room(cx)), if self.backlog => {}
-            }
+            Input::Inbound(inbound) => self.on_inbound(inbound),
+            Input::Timeout => self.session.handle_timeout(self.now()),
+            Input::Room | Input::Abort => {}
         }
-        if let Some(socket) = self.socket.take() {
-            // A close frame or a reply to the server's may still be queued.
-            socket.finish();
-        }
-        debug!("connection task ended");
     }
 
     fn on_command(&mut self, command: Command) {
-        let now = self.clock.now();
+        let now = self.now();
         match command {
             Command::Send(request) => {
                 let (out, reply) = *request;
@@ -143,8 +302,8 @@ impl Driver {
         }
     }
 
-    fn on_connected(&mut self, opened: Result<socket::WsStream, impl std::fmt::Display>) {
-        let now = self.clock.now();
+    fn on_connected(&mut self, opened: Result<R::Socket, WsError>) {
+        let now = self.now();
         match opened {
             Ok(ws) => {
                 debug!("socket open");
@@ -160,7 +319,7 @@ impl Driver {
     }
 
     fn on_inbound(&mut self, inbound: Inbound) {
-        let now = self.clock.now();
+        let now = self.now();
         let Some(socket) = &mut self.socket else {
             return;
         };
@@ -220,7 +379,7 @@ impl Driver {
                 // The peer stopped reading long ago: the socket is as good as dead.
                 warn!("outbound queue overflow; dropping the socket");
                 self.drop_socket();
-                self.session.handle_close(self.clock.now(), None);
+                self.session.handle_close(self.now(), None);
             }
         }
         self.deliver_events();
@@ -228,7 +387,7 @@ impl Driver {
             debug!(%url, "connecting");
             self.drop_socket();
             let max = self.session.config().transport.max_message_size;
-            self.connecting = Some(socket::connect(url, max, self.tls.clone()));
+            self.connecting = Some(socket::connect::<R>(url, max, self.tls.clone()));
         }
         self.shared.set_status(Status::of(&self.session));
     }
@@ -322,21 +481,5 @@ fn transmit_kind(transmit: &Transmit) -> &'static str {
         Transmit::Binary(_) => "binary",
         Transmit::Close(_) => "close",
         Transmit::Abort => "abort",
-    }
-}
-
-/// The connect attempt's outcome, or never when there is none.
-async fn maybe<F: Future + Unpin>(future: &mut Option<F>) -> F::Output {
-    match future {
-        Some(future) => future.await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The socket's next input, or never when there is no socket.
-async fn next_inbound(socket: &mut Option<Socket>) -> Inbound {
-    match socket {
-        Some(socket) => socket.next().await,
-        None => std::future::pending().await,
     }
 }

@@ -6,14 +6,16 @@
 //! where channels took six, among them tokio's mpsc blocks of 32 slots
 //! (2.3 KB for the events alone). The lock is held only to move an item or
 //! copy the status: never across an await, and no waker is called under it.
+//! Nothing here belongs to a runtime: wakers, and an [`event_listener`]
+//! list for the Handles that wait.
 
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use event_listener::{Event as Notify, EventListener};
 use voice_ws_proto::Event;
 
 use crate::status::Status;
@@ -26,6 +28,10 @@ pub(crate) struct Shared {
     inner: Mutex<Inner>,
     /// Wakes Handles waiting for room among the commands, or for the end.
     changed: Notify,
+    /// Force-closed: the task stops at its next poll. Set before the lock
+    /// is taken to wake the task, and read under it where the task stores
+    /// its waker, so the wake-up cannot be missed.
+    aborted: AtomicBool,
     /// Live Handle clones: the last one to go force-closes.
     pub(crate) handles: AtomicUsize,
     /// How long [`Handle::close`](crate::Handle::close) waits for the end.
@@ -52,6 +58,10 @@ struct Inner {
     /// The task ended: completed, aborted, or its runtime shut down.
     finished: bool,
 }
+
+/// The connection was force-closed.
+#[derive(Debug)]
+pub(crate) struct Aborted;
 
 /// Why a command was not queued.
 pub(crate) enum Refused {
@@ -82,6 +92,7 @@ impl Shared {
         Self {
             inner: Mutex::new(inner),
             changed: Notify::new(),
+            aborted: AtomicBool::new(false),
             handles: AtomicUsize::new(1),
             close_wait,
             event_buffer: event_buffer.max(1),
@@ -105,8 +116,8 @@ impl Shared {
     /// Resolves at the next change a Handle may wait for: room among the
     /// commands, or the end. Create it before checking, so that no change
     /// is missed in between.
-    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
-        self.changed.notified()
+    pub(crate) fn changed(&self) -> EventListener {
+        self.changed.listen()
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -197,10 +208,25 @@ impl Shared {
         Poll::Pending
     }
 
-    /// The next command, oldest first.
-    pub(crate) fn poll_command(&self, cx: &mut Context<'_>) -> Poll<Command> {
+    /// Force-closes: the task stops at its next poll.
+    pub(crate) fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        let task = self.lock().task.take();
+        wake(task);
+    }
+
+    /// Whether the connection was force-closed.
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+
+    /// The next command, oldest first; `Err` once force-closed.
+    pub(crate) fn poll_command(&self, cx: &mut Context<'_>) -> Poll<Result<Command, Aborted>> {
         let (command, was_full) = {
             let mut inner = self.lock();
+            if self.is_aborted() {
+                return Poll::Ready(Err(Aborted));
+            }
             let was_full = inner.commands.len() >= self.command_buffer;
             let Some(command) = inner.commands.pop_front() else {
                 store(&mut inner.task, cx);
@@ -209,9 +235,9 @@ impl Shared {
             (command, was_full)
         };
         if was_full {
-            self.changed.notify_waiters();
+            self.changed.notify(usize::MAX);
         }
-        Poll::Ready(command)
+        Poll::Ready(Ok(command))
     }
 
     /// Publishes the session's latest status.
@@ -229,7 +255,7 @@ impl Shared {
         };
         drop(commands);
         wake(app);
-        self.changed.notify_waiters();
+        self.changed.notify(usize::MAX);
     }
 }
 

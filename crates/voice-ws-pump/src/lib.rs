@@ -1,0 +1,137 @@
+//! The runtime-agnostic half of the voice-ws drivers: the loop that drives
+//! a [`Session`] (the sans-IO core) over a WebSocket, and what the
+//! application holds of a connection ([`Handle`], [`Events`], [`Status`],
+//! [`DriverConfig`]).
+//!
+//! A driver crate (`voice-ws-tokio`, `voice-ws-async-std`) implements
+//! [`Runtime`] — dial a [`Target`] (TCP, TLS, WebSocket handshake with its
+//! runtime's types), a clock, a timer — and runs the [`Task`] that
+//! [`start`] returns on its executor. Everything else is here, once, so the
+//! drivers behave identically by construction:
+//!
+//! ```text
+//!   app ── Handle::send / close / update_credentials ──┐
+//!                                                      v
+//!        ┌──────────── one Task per connection ─────────────────────┐
+//!        │  poll (fairly) { commands, connect, socket, timer, room } │
+//!        │     │ handle_open / handle_frame / handle_close / ...    │
+//!        │     v                                                    │
+//!        │  Session ── poll_connect → Runtime::connect              │
+//!        │          ── poll_transmit → write (or drop the socket)   │
+//!        │          ── poll_event → bounded queue ────────────────┐ │
+//!        │          ── poll_timeout → Runtime's timer             │ │
+//!        └────────────────────────────────────────────────────────┼─┘
+//!   app <── Events (a Stream) ────────────────────────────────────┘
+//! ```
+//!
+//! Applications use a driver crate, which re-exports what they need from
+//! here.
+
+mod clock;
+mod config;
+mod events;
+mod handle;
+mod shared;
+mod socket;
+mod status;
+mod task;
+
+pub use config::DriverConfig;
+pub use events::Events;
+pub use handle::Handle;
+pub use socket::{Target, default_tls};
+pub use status::Status;
+pub use task::Task;
+
+/// The TLS library, for building a custom [`DriverConfig::tls`].
+pub use rustls;
+/// The WebSocket library whose `Message` the
+/// drivers' sockets carry.
+pub use tungstenite;
+/// The sans-IO core, for the types not re-exported here.
+pub use voice_ws_proto as proto;
+pub use voice_ws_proto::{
+    ClientMessage, CloseCode, Credentials, Endpoint, Event, Phase, SendError, SessionConfig, State,
+    Stats, Token,
+};
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_util::{Sink, Stream};
+use tungstenite::{Error as WsError, Message};
+use voice_ws_proto::Session;
+
+use crate::shared::Shared;
+
+/// A boxed, sendable future: what [`Runtime::connect`] and
+/// [`Runtime::sleep`] return.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What differs between async runtimes: how to dial, and how to tell and
+/// wait for the time. Implemented once per driver crate, on a unit type.
+pub trait Runtime: 'static {
+    /// An open WebSocket.
+    type Socket: Stream<Item = Result<Message, WsError>>
+        + Sink<Message, Error = WsError>
+        + Unpin
+        + Send
+        + 'static;
+
+    /// A resettable timer: one per connection, re-armed to each deadline
+    /// the core asks for.
+    type Timer: Send + 'static;
+
+    /// The runtime's clock (a runtime with a test clock, like tokio's
+    /// paused time, returns that).
+    fn now() -> Instant;
+
+    /// A timer that is not armed yet (it is polled only once reset).
+    fn timer() -> Self::Timer;
+
+    /// Arms `timer` to fire at `deadline`, on [`Runtime::now`]'s clock.
+    fn reset_timer(timer: Pin<&mut Self::Timer>, deadline: Instant);
+
+    /// Ready once the armed deadline has passed.
+    fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// Completes after `duration`: [`Handle::close`]'s limit.
+    fn sleep(duration: Duration) -> BoxFuture<()>;
+
+    /// Dials `target`: TCP (with `TCP_NODELAY`), TLS when
+    /// [`Target::tls`] says so, then the WebSocket handshake with
+    /// [`Target::ws_config`]. Dropping the future cancels the attempt.
+    fn connect(target: Target) -> BoxFuture<Result<Self::Socket, WsError>>;
+}
+
+/// Prepares a connection: returns the [`Handle`] to command it, its
+/// [`Events`], and the [`Task`] to spawn on `R`'s executor.
+///
+/// The task connects at once to `credentials.endpoint` and runs until the
+/// session is stopped (4014, 4021, 4022, or [`Handle::close`]), fails
+/// (4004, 4012, 4016, 4017), or is force-closed. Until the task is polled
+/// nothing happens; if it is dropped unpolled, the connection has ended.
+pub fn start<R: Runtime>(
+    config: DriverConfig,
+    credentials: Credentials,
+) -> (Handle, Events, Task<R>) {
+    let span = tracing::info_span!("voice_ws", server_id = %credentials.server_id);
+    let close_wait = (config.session.transport.close_timeout).saturating_add(handle::CLOSE_SLACK);
+    let mut session_config = config.session;
+    if session_config.rng_seed == 0 {
+        session_config.rng_seed = config::random_seed();
+    }
+    let session = Session::new(session_config, credentials);
+    let shared = Arc::new(Shared::new(
+        Status::of(&session),
+        config.event_buffer,
+        config.command_buffer,
+        close_wait,
+    ));
+    let task = Task::new(session, config.tls, shared.clone(), span);
+    let handle = Handle::new(shared.clone(), R::sleep);
+    (handle, Events::new(shared), task)
+}
