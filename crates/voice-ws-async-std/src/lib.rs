@@ -1,0 +1,153 @@
+//! Runtime-agnostic driver for [`voice_ws_proto`](proto): runs a Discord voice
+//! gateway (v8) session over async-tungstenite, with futures-rustls (ring,
+//! webpki roots, verified) for `wss://`, on **async-std or smol**.
+//!
+//! Sockets and timers come from `async-io`, smol's reactor, which both
+//! async-std and smol drive; this crate depends on smol's building blocks
+//! (`async-io`, `async-net`) and not on async-std itself, which is
+//! discontinued upstream in favour of smol. async-std and smol are only
+//! dev-dependencies here, for tests and examples.
+//!
+//! The loop that drives the core is `voice-ws-pump`'s, shared with
+//! `voice-ws-tokio`: both drivers behave identically by construction, and
+//! [`Handle`], [`Events`], [`Status`] and [`DriverConfig`] are the same
+//! types in both. This crate only dials (TCP, TLS, WebSocket handshake) and
+//! keeps time.
+//!
+//! # Spawning
+//!
+//! [`connect`] spawns nothing: it returns a [`Connection`] whose `task` the
+//! application spawns on the executor it has. The connection does nothing
+//! until its task runs, and dropping the task force-closes it.
+//!
+//! With smol:
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use voice_ws_async_std::{Connection, Credentials, DriverConfig, Endpoint, Event};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! smol::block_on(async {
+//!     let credentials = Credentials {
+//!         server_id: "41771983423143937".into(),
+//!         user_id: "104694319306248192".into(),
+//!         session_id: "my_session_id".into(),
+//!         token: "my_voice_token".into(),
+//!         endpoint: Endpoint::parse("c-ams07-a1b2.discord.media:443", false)?,
+//!         max_dave_protocol_version: 0,
+//!     };
+//!     let Connection { handle, mut events, task } =
+//!         voice_ws_async_std::connect(DriverConfig::default(), credentials);
+//!     smol::spawn(task).detach();
+//!
+//!     while let Some(event) = events.next().await {
+//!         match event {
+//!             Event::Ready(ready) => println!("ready, ssrc {}", ready.ssrc),
+//!             Event::Stopped { .. } | Event::Fatal { .. } => break,
+//!             _ => {}
+//!         }
+//!     }
+//!     handle.close().await;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! With async-std:
+//!
+//! ```no_run
+//! use voice_ws_async_std::{Connection, Credentials, DriverConfig, Event};
+//!
+//! # async fn bot(credentials: Credentials) {
+//! let Connection { handle, mut events, task } =
+//!     voice_ws_async_std::connect(DriverConfig::default(), credentials);
+//! async_std::task::spawn(task);
+//!
+//! while let Some(event) = events.recv().await {
+//!     if let Event::Stopped { .. } | Event::Fatal { .. } = event {
+//!         break;
+//!     }
+//! }
+//! handle.close().await;
+//! # }
+//! ```
+//!
+//! # What the application must know
+//!
+//! - Events are delivered through a bounded queue
+//!   ([`DriverConfig::event_buffer`]). A message counts as received — and is
+//!   acknowledged to the server in `seq_ack` — once it is in that queue.
+//! - Dropping the last [`Handle`] force-closes the connection; call
+//!   [`Handle::close`] to leave the voice channel cleanly.
+//! - The token never appears in this crate's logs (one `voice_ws` span per
+//!   connection with its `server_id`). tungstenite, however, logs whole
+//!   outgoing frames — Identify and Resume included — through the `log`
+//!   crate at TRACE level: keep `tungstenite` at DEBUG or below if `log`
+//!   records reach your subscriber.
+//! - `ws://` is dialed only when the credentials' [`Endpoint`] allowed it
+//!   (loopback, explicitly enabled); everything else is TLS, verified.
+
+mod runtime;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::runtime::AsyncIo;
+
+pub use voice_ws_pump::{DriverConfig, Events, Handle, Status};
+
+/// The sans-IO core this driver runs, for the types not re-exported here.
+pub use voice_ws_pump::proto;
+/// The TLS library, for building a custom [`DriverConfig::tls`].
+pub use voice_ws_pump::rustls;
+pub use voice_ws_pump::{
+    ClientMessage, CloseCode, Credentials, Endpoint, Event, Phase, SendError, SessionConfig, State,
+    Stats, Token,
+};
+
+/// A connection's work, to spawn on an executor that drives async-io
+/// (async-std's or smol's): `Send`, `'static`, and complete when the
+/// connection has ended. Dropping it force-closes the connection.
+///
+/// Every poll runs inside the connection's `voice_ws` tracing span.
+#[derive(Debug)]
+#[must_use = "nothing happens until the task is spawned"]
+pub struct Task(voice_ws_pump::Task<AsyncIo>);
+
+impl Future for Task {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // async-io's timer is Unpin, and so is the whole task.
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+/// What [`connect`] returns: the connection's [`Handle`] and [`Events`],
+/// and its [`Task`] to spawn.
+#[derive(Debug)]
+pub struct Connection {
+    /// Commands the connection.
+    pub handle: Handle,
+    /// The connection's events, in order.
+    pub events: Events,
+    /// The connection's work: spawn it (`smol::spawn(task).detach()`,
+    /// `async_std::task::spawn(task)`).
+    pub task: Task,
+}
+
+/// Prepares a voice connection. Nothing happens until the returned
+/// [`Connection::task`] is spawned; it then connects at once to
+/// `credentials.endpoint` and runs until the session is stopped (4014,
+/// 4021, 4022, or [`Handle::close`]), fails (4004, 4012, 4016, 4017), or is
+/// force-closed. After `SessionInvalidated` it waits for
+/// [`Handle::update_credentials`].
+pub fn connect(config: DriverConfig, credentials: Credentials) -> Connection {
+    let (handle, events, task) = voice_ws_pump::start::<AsyncIo>(config, credentials);
+    Connection {
+        handle,
+        events,
+        task: Task(task),
+    }
+}

@@ -1,0 +1,93 @@
+//! What this driver brings to the shared loop: async-io's sockets and
+//! timers, futures-rustls, async-tungstenite. Nothing here names an
+//! executor, so the task runs under async-std and smol alike (both drive
+//! async-io's reactor).
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_io::{Async, Timer};
+use async_tungstenite::WebSocketStream;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_rustls::TlsConnector;
+use voice_ws_pump::tungstenite::Error as WsError;
+use voice_ws_pump::{BoxFuture, Runtime, Target};
+
+/// A byte stream: plain TCP or TLS over it.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+/// The stream a connection runs on. Boxed rather than an enum of plain and
+/// TLS: a rustls connection is over a kilobyte, and an enum would make
+/// every plain socket (and the task holding it) that large too.
+type WsStream = WebSocketStream<Box<dyn Io>>;
+
+/// The runtime this driver's [`Task`](crate::Task) runs on: async-io's
+/// reactor and timers, which async-std and smol both drive.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AsyncIo;
+
+impl Runtime for AsyncIo {
+    type Socket = WsStream;
+    type Timer = Timer;
+
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    fn timer() -> Timer {
+        Timer::never()
+    }
+
+    fn reset_timer(timer: Pin<&mut Timer>, deadline: Instant) {
+        timer.get_mut().set_at(deadline);
+    }
+
+    fn poll_timer(timer: Pin<&mut Timer>, cx: &mut Context<'_>) -> Poll<()> {
+        std::future::Future::poll(timer, cx).map(drop)
+    }
+
+    fn sleep(duration: Duration) -> BoxFuture<()> {
+        Box::pin(async move {
+            Timer::after(duration).await;
+        })
+    }
+
+    fn connect(target: Target) -> BoxFuture<Result<WsStream, WsError>> {
+        Box::pin(connect(target))
+    }
+}
+
+async fn connect(target: Target) -> Result<WsStream, WsError> {
+    let tcp = dial(&target.host, target.port).await?;
+    // Heartbeats are tiny and their round-trip time is measured.
+    tcp.get_ref().set_nodelay(true)?;
+    let stream: Box<dyn Io> = match target.tls {
+        Some((name, config)) => Box::new(TlsConnector::from(config).connect(name, tcp).await?),
+        None => Box::new(tcp),
+    };
+    let config = Some(target.ws_config);
+    let (ws, _response) =
+        async_tungstenite::client_async_with_config(target.request, stream, config).await?;
+    Ok(ws)
+}
+
+/// Connects to the first address of `host` that answers. IP literals (the
+/// sim, tests) need no lookup; names are resolved on smol's blocking pool.
+async fn dial(host: &str, port: u16) -> io::Result<Async<TcpStream>> {
+    let addrs = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => async_net::resolve((host, port)).await?,
+    };
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
+    for addr in addrs {
+        match Async::<TcpStream>::connect(addr).await {
+            Ok(tcp) => return Ok(tcp),
+            Err(error) => last = error,
+        }
+    }
+    Err(last)
+}
