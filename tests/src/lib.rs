@@ -8,7 +8,7 @@
 //! test.
 //!
 //! The scenarios are written once, generic over a [`Driver`]. A driver
-//! crate adds an implementation (see [`tokio_driver`]) and a test file that
+//! crate adds an implementation (see [`tokio_driver`], [`async_std_driver`]) and a test file that
 //! calls each scenario in [`scenarios`]:
 //!
 //! ```no_run
@@ -22,13 +22,15 @@
 //!
 //! The gateway and the scenarios' deadlines run on tokio, so a scenario is
 //! always awaited inside a tokio runtime; the driver under test may spawn
-//! its own work on any runtime it likes.
+//! its own work on any runtime it likes (the async-std driver's tasks run
+//! on smol's or async-std's executor).
 //!
 //! Nothing here times the driver. Waits are deadlines of several seconds
 //! that only a broken driver reaches, plus short absence checks ("no new
 //! connection within a few heartbeat intervals"); the one timing bound
 //! (heartbeat spacing) is a wide behavioural one.
 
+pub mod async_std_driver;
 mod driver;
 mod events;
 pub mod scenarios;

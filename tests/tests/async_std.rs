@@ -1,0 +1,51 @@
+//! Every conformance scenario against `voice-ws-async-std`, with the
+//! connection's task on smol's executor and again on async-std's; the sim
+//! and the scenarios' deadlines run on tokio.
+
+use voice_ws_conformance::async_std_driver::{AsyncStdDriver, Executor};
+use voice_ws_conformance::scenarios;
+
+/// One test per scenario and executor.
+macro_rules! scenarios {
+    ($($flavor:literal $name:ident),* $(,)?) => {
+        mod smol {
+            use super::*;
+            const DRIVER: AsyncStdDriver = AsyncStdDriver::on(Executor::Smol);
+            $(
+                #[tokio::test(flavor = $flavor)]
+                async fn $name() {
+                    scenarios::$name(&DRIVER).await;
+                }
+            )*
+        }
+        mod async_std {
+            use super::*;
+            const DRIVER: AsyncStdDriver = AsyncStdDriver::on(Executor::AsyncStd);
+            $(
+                #[tokio::test(flavor = $flavor)]
+                async fn $name() {
+                    scenarios::$name(&DRIVER).await;
+                }
+            )*
+        }
+    };
+}
+
+scenarios! {
+    "current_thread" handshake,
+    "multi_thread" heartbeat_cadence,
+    "multi_thread" zombie_then_resume,
+    "multi_thread" close_4015_resumes,
+    "multi_thread" reset_resumes,
+    "multi_thread" silent_socket_resumes_with_replay,
+    "multi_thread" refused_resume_waits_for_new_credentials,
+    "current_thread" close_4014_stops,
+    "current_thread" malformed_frames_keep_the_session,
+    "multi_thread" oversized_frame_closes_1009_and_resumes,
+    "multi_thread" hundred_connections,
+    "current_thread" graceful_close,
+    "multi_thread" force_close_is_silent,
+    "multi_thread" dropping_the_handle_closes,
+    "multi_thread" wraparound_resume,
+    "current_thread" binary_frames_by_frame_type,
+}
