@@ -108,10 +108,10 @@ impl Handle {
         self.force_close();
     }
 
-    /// Ends the connection now: the task stops at its next poll, before
-    /// anything else, and drops the socket
-    /// without a close frame (the server sees the connection end, so the
-    /// session stays resumable on its side for a while), and [`Events`](crate::Events)
+    /// Ends the connection now: the task is woken and stops at once,
+    /// before handling anything else; the socket is dropped without a close
+    /// frame (the server sees the connection end, so the session stays
+    /// resumable on its side for a while), and [`Events`](crate::Events)
     /// ends without a `Stopped`. Synchronous and idempotent; this is what
     /// dropping the last `Handle` does.
     pub fn force_close(&self) {
