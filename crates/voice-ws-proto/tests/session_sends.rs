@@ -455,3 +455,41 @@ fn force_close_while_waiting_returns_held_sends() {
     );
     assert_eq!(d.poll_connect(), None);
 }
+
+#[test]
+fn an_owner_that_stops_reading_gets_no_new_socket_until_it_reads_again() {
+    let mut c = config();
+    c.transport.max_pending_events = 4;
+    let mut d = Driver::with_config(c);
+    d.handshake();
+    // The owner stops taking events; the server keeps sending.
+    for seq in 1..=5 {
+        d.server(&format!(
+            r#"{{"op":5,"d":{{"user_id":"1","ssrc":2,"speaking":1}},"seq":{seq}}}"#
+        ));
+    }
+    // The fifth message found the queue full: the socket was dropped
+    // resumably (nothing after seq_ack is lost, the server replays it).
+    let dropped = d.transmits();
+    assert_eq!(
+        dropped,
+        vec![Transmit::Close(CloseCode(4000)), Transmit::Abort]
+    );
+    // However long the owner stays away, no new socket fills the queue further.
+    d.advance(60_000);
+    assert_eq!(d.poll_connect(), None);
+    let events = d.events();
+    assert!(events.len() <= 4 + 3, "queue stayed bounded: {events:?}");
+    assert!(events.contains(&Event::Disconnected {
+        code: Some(CloseCode(4000)),
+        by_self: true
+    }));
+    // Once it reads again, the session reconnects and resumes.
+    d.advance(c_backoff_step());
+    assert!(d.poll_connect().is_some());
+}
+
+/// The default backoff base: how often a waiting reconnect looks again.
+fn c_backoff_step() -> u64 {
+    1_000
+}

@@ -236,3 +236,26 @@ fn force_close_without_a_socket_reports_no_disconnect() {
         "no Connected after force_close"
     );
 }
+
+#[test]
+fn an_oversized_frame_while_closing_drops_without_a_second_close_frame() {
+    let mut config = voice_ws_proto::TransportConfig::default();
+    config.max_message_size = 64;
+    let mut p = Pair::with_config(config);
+    p.open_with_hello(13750);
+    p.t.close(p.now, CloseCode::NORMAL);
+    assert_eq!(p.drain_transmits(), vec![Transmit::Close(CloseCode(1000))]);
+    // The server sends one more message, over the limit, before its close.
+    p.server_text(r#"{"op":5,"d":{"user_id":"80351110224678912","ssrc":2,"speaking":1},"seq":1}"#);
+    assert_eq!(p.drain_transmits(), vec![Transmit::Abort]);
+    let events = p.drain_events();
+    assert_eq!(
+        events.last(),
+        Some(&Event::Disconnected {
+            code: Some(CloseCode(1000)),
+            by_self: true,
+        }),
+        "{events:?}"
+    );
+    assert_eq!(p.t.state(), State::Closed);
+}

@@ -176,11 +176,7 @@ impl Session {
                 max_dave_protocol_version: creds.max_dave_protocol_version,
             })
         };
-        if let Err(e) = self.transport.send(&greeting) {
-            // Only possible when the driver never drained a full queue;
-            // the handshake timeout then recovers the session.
-            debug_assert!(false, "greeting refused: {e}");
-        }
+        self.transport.send_greeting(&greeting);
         self.process(now);
     }
 
@@ -217,8 +213,14 @@ impl Session {
             self.reconnect(now);
         }
         if passed(self.reconnect_at, now) && self.phase == Phase::WaitingToReconnect {
-            self.reconnect_at = None;
-            self.request_connect(now);
+            if self.events.is_full() {
+                // The owner is not reading: a new socket would only queue
+                // more. Look again after a backoff step.
+                self.reconnect_at = Some(now + self.config.backoff_base);
+            } else {
+                self.reconnect_at = None;
+                self.request_connect(now);
+            }
         }
         let hello_late = passed(self.hello_deadline, now) && !self.hello_seen;
         let handshake_late = passed(self.handshake_deadline, now)
@@ -516,7 +518,7 @@ impl Session {
             delay,
             resume: self.identified,
         });
-        if delay.is_zero() {
+        if delay.is_zero() && !self.events.is_full() {
             self.request_connect(now);
         } else {
             self.phase = Phase::WaitingToReconnect;

@@ -294,12 +294,29 @@ impl Transport {
     /// Drops the socket at once with a close frame, without waiting for the
     /// answer: the peer is unresponsive or misbehaving.
     pub(crate) fn drop_socket(&mut self, code: CloseCode) {
-        if !self.state.has_socket() {
-            return;
+        match (self.state, self.closing) {
+            // A close frame already went out: only the drop is left to do,
+            // and the close keeps the code it was sent with.
+            (State::Closing, Some((sent, _))) => {
+                self.transmits.push_control(Transmit::Abort);
+                self.socket_ended(Some(sent), true);
+            }
+            (State::Open, _) => {
+                self.transmits.push_control(Transmit::Close(code));
+                self.transmits.push_control(Transmit::Abort);
+                self.socket_ended(Some(code), true);
+            }
+            _ => {}
         }
-        self.transmits.push_control(Transmit::Close(code));
-        self.transmits.push_control(Transmit::Abort);
-        self.socket_ended(Some(code), true);
+    }
+
+    /// Queues Identify or Resume: like a heartbeat, never refused for a
+    /// full queue (the session's handshake depends on it, and there is one
+    /// per socket).
+    pub(crate) fn send_greeting(&mut self, message: &ClientMessage) {
+        if self.state == State::Open {
+            self.transmits.push_control(message.encode());
+        }
     }
 
     /// Takes the next event without acknowledging its seq: the session
