@@ -56,6 +56,8 @@ pub mod scenario;
 mod session;
 mod shared;
 mod sim;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod wire;
 
 pub use config::SimConfig;
