@@ -22,6 +22,7 @@
 //! heartbeat now, `i` heartbeat in, `c` graceful close, `F` force close,
 //! `U` new credentials, `E` take events. See `fuzz/README.md`.
 
+mod clock;
 mod decode_frame;
 mod decode_json;
 mod ops;

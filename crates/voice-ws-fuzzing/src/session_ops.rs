@@ -11,6 +11,7 @@ use voice_ws_proto::{
     State, Transmit,
 };
 
+use crate::clock::{self, Clocked};
 use crate::ops::{self, AppSend, Header, Op};
 use crate::server::Server;
 use crate::transport_ops::client_message;
@@ -18,9 +19,6 @@ use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
 
 /// Outputs one input may produce beyond the configured queue bounds.
 const SLACK: usize = 8;
-
-/// How many deadlines one `Advance` may pass through before jumping.
-const MAX_TIMEOUTS_PER_ADVANCE: usize = 64;
 
 const ENDPOINT: &str = "voice.example.invalid:443";
 const URL: &str = "wss://voice.example.invalid:443/?v=8";
@@ -261,19 +259,7 @@ impl Harness {
     }
 
     fn advance(&mut self, ms: u32) {
-        let target = self.now_ms.saturating_add(u64::from(ms));
-        for _ in 0..MAX_TIMEOUTS_PER_ADVANCE {
-            match self.s.poll_timeout() {
-                Some(deadline) if deadline <= Instant::from_millis(target) => {
-                    let due_ms = deadline.as_nanos().div_ceil(1_000_000);
-                    self.now_ms = self.now_ms.max(due_ms);
-                    self.timeout();
-                }
-                _ => break,
-            }
-        }
-        self.now_ms = self.now_ms.max(target);
-        self.timeout();
+        clock::advance(self, ms);
     }
 
     fn timeout(&mut self) {
@@ -569,4 +555,18 @@ impl Harness {
 /// The id the harness put at the start of a raw text send.
 fn app_text_id(text: &str) -> Option<u64> {
     text.strip_prefix("APP#")?.split('#').next()?.parse().ok()
+}
+
+impl Clocked for Harness {
+    fn clock_ms(&mut self) -> &mut u64 {
+        &mut self.now_ms
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.s.poll_timeout()
+    }
+
+    fn on_timeout(&mut self) {
+        self.timeout();
+    }
 }

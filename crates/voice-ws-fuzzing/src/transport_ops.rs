@@ -8,6 +8,7 @@ use voice_ws_proto::{
     ClientMessage, CloseCode, Frame, Incoming, Instant, ServerMessage, State, Transmit, Transport,
 };
 
+use crate::clock::{self, Clocked};
 use crate::ops::{self, AppSend, Header, Op, ServerText};
 use crate::server::Server;
 use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
@@ -15,9 +16,6 @@ use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
 /// Outputs one input may produce beyond the configured queue bounds:
 /// control items (close, abort, heartbeat, state changes).
 const SLACK: usize = 8;
-
-/// How many deadlines one `Advance` may pass through before jumping.
-const MAX_TIMEOUTS_PER_ADVANCE: usize = 64;
 
 /// Runs the op program in `data` (see the `ops` module for its format)
 /// against a [`Transport`], asserting after every input:
@@ -232,20 +230,7 @@ impl Harness {
     }
 
     fn advance(&mut self, ms: u32) {
-        let target = self.now_ms.saturating_add(u64::from(ms));
-        for _ in 0..MAX_TIMEOUTS_PER_ADVANCE {
-            match self.t.poll_timeout() {
-                Some(deadline) if deadline <= Instant::from_millis(target) => {
-                    // Deadlines are in ns; the harness clock ticks in ms.
-                    let due_ms = deadline.as_nanos().div_ceil(1_000_000);
-                    self.now_ms = self.now_ms.max(due_ms);
-                    self.timeout();
-                }
-                _ => break,
-            }
-        }
-        self.now_ms = self.now_ms.max(target);
-        self.timeout();
+        clock::advance(self, ms);
     }
 
     fn timeout(&mut self) {
@@ -470,4 +455,18 @@ pub(crate) fn client_message(
             seq_ack,
         },
     })
+}
+
+impl Clocked for Harness {
+    fn clock_ms(&mut self) -> &mut u64 {
+        &mut self.now_ms
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.t.poll_timeout()
+    }
+
+    fn on_timeout(&mut self) {
+        self.timeout();
+    }
 }
