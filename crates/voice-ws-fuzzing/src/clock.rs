@@ -12,7 +12,7 @@ pub(crate) trait Clocked {
     fn clock_ms(&mut self) -> &mut u64;
     /// The state machine's `poll_timeout`.
     fn next_deadline(&self) -> Option<Instant>;
-    /// `handle_timeout` at the current clock, with the harness's checks.
+    /// `handle_timeout` at the current clock, then the harness's drain and checks.
     fn on_timeout(&mut self);
 }
 
@@ -27,12 +27,25 @@ pub(crate) fn advance<C: Clocked>(c: &mut C, ms: u32) {
                 let due_ms = deadline.as_nanos().div_ceil(1_000_000);
                 let now = c.clock_ms();
                 *now = (*now).max(due_ms);
-                c.on_timeout();
+                timeout(c);
             }
             _ => break,
         }
     }
     let now = c.clock_ms();
     *now = (*now).max(target);
+    timeout(c);
+}
+
+/// One wake-up, and the invariant every state machine here keeps: right
+/// after `handle_timeout`, the next deadline is not in the past.
+fn timeout<C: Clocked>(c: &mut C) {
     c.on_timeout();
+    let now = Instant::from_millis(*c.clock_ms());
+    if let Some(next) = c.next_deadline() {
+        assert!(
+            next >= now,
+            "poll_timeout {next:?} is before now {now:?} right after handle_timeout"
+        );
+    }
 }
