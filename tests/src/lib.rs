@@ -50,6 +50,7 @@ pub use setup::{
 };
 pub use wait::{
     WAIT, assert_quiet, collect_to_end, collect_until, eventually, next_event, next_event_matching,
+    through_zombie_to_resumed,
 };
 pub use wire::{
     WireHeartbeat, first_received_json, received_closes, received_heartbeats, sent_seq_at,

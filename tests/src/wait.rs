@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::time::{Instant, timeout, timeout_at};
-use voice_ws_proto::Event;
+use voice_ws_proto::{CloseCode, Event};
 
 use crate::driver::EventStream;
 
@@ -108,4 +108,26 @@ pub async fn eventually(what: &str, within: Duration, mut check: impl FnMut() ->
         );
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// Everything up to Ready, then up to Resumed, for a session that must go
+/// zombie in between: asserts `Zombified` is followed by our resumable drop
+/// (`Disconnected { 4000, by_self }`), and returns the events with the
+/// zombie's index.
+pub async fn through_zombie_to_resumed(events: &mut EventStream) -> (Vec<Event>, usize) {
+    let mut seen = collect_until(events, crate::events::is_ready, WAIT).await;
+    seen.extend(collect_until(events, crate::events::is_resumed, WAIT).await);
+    let zombie = seen
+        .iter()
+        .position(|e| *e == Event::Zombified)
+        .unwrap_or_else(|| panic!("Zombified before Resumed: {seen:#?}"));
+    assert_eq!(
+        seen.get(zombie + 1),
+        Some(&Event::Disconnected {
+            code: Some(CloseCode::RESUMABLE),
+            by_self: true
+        }),
+        "{seen:#?}"
+    );
+    (seen, zombie)
 }

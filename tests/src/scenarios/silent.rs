@@ -1,14 +1,14 @@
 //! A half-open socket: the gateway stops sending but keeps the socket open.
 
 use serde_json::json;
+use voice_ws_proto::Event;
 use voice_ws_proto::codec::{ClientsConnect, Incoming, ServerMessage, SpeakingUpdate};
-use voice_ws_proto::{CloseCode, Event};
 use voice_ws_sim::scenario;
 
 use crate::{
     Driver, HEARTBEAT_MS, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for,
-    eventually, fast_config, first_received_json, is_heartbeat_ack, is_message, is_ready,
-    is_resumed, next_event_matching, received_heartbeats, sent_seqs, start_sim,
+    eventually, fast_config, first_received_json, is_heartbeat_ack, is_message,
+    next_event_matching, received_heartbeats, sent_seqs, start_sim, through_zombie_to_resumed,
 };
 
 /// The `silent` scenario: connection 0 goes silent right after Ready, and
@@ -25,19 +25,7 @@ pub async fn silent_socket_resumes_with_replay(driver: &impl Driver) {
     let sim = start_sim(config).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(collect_until(&mut events, is_resumed, WAIT).await);
-    let zombie = seen
-        .iter()
-        .position(|e| *e == Event::Zombified)
-        .unwrap_or_else(|| panic!("Zombified before Resumed: {seen:#?}"));
-    assert_eq!(
-        seen[zombie + 1],
-        Event::Disconnected {
-            code: Some(CloseCode::RESUMABLE),
-            by_self: true
-        }
-    );
+    let (seen, _zombie) = through_zombie_to_resumed(&mut events).await;
     assert!(!seen.iter().any(is_message), "{seen:#?}");
 
     let first = next_event_matching(&mut events, is_message, WAIT).await;

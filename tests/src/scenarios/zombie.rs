@@ -1,14 +1,14 @@
 //! ACKs withheld: the client declares the socket a zombie and resumes.
 
 use serde_json::json;
-use voice_ws_proto::{CloseCode, Event};
+use voice_ws_proto::Event;
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Trigger};
 
 use crate::{
-    Driver, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for, eventually,
-    fast_config, first_received_json, is_heartbeat_ack, is_ready, is_resumed, message,
-    message_seqs, next_event_matching, received_heartbeats, sent_seqs, sim_config, speaking_push,
-    start_sim,
+    Driver, SERVER_ID, SESSION_ID, TOKEN, WAIT, credentials_for, eventually, fast_config,
+    first_received_json, is_heartbeat_ack, message, message_seqs, next_event_matching,
+    received_heartbeats, sent_seqs, sim_config, speaking_push, start_sim,
+    through_zombie_to_resumed,
 };
 
 /// Connection 0 pushes seq 0 after Ready, ACKs two heartbeats, pushes seq 1
@@ -40,20 +40,7 @@ pub async fn zombie_then_resume(driver: &impl Driver) {
     let sim = start_sim(sim_config(vec![plan])).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(collect_until(&mut events, is_resumed, WAIT).await);
-    let zombie = seen
-        .iter()
-        .position(|e| *e == Event::Zombified)
-        .unwrap_or_else(|| panic!("Zombified before Resumed: {seen:#?}"));
-    assert_eq!(
-        seen[zombie + 1],
-        Event::Disconnected {
-            code: Some(CloseCode::RESUMABLE),
-            by_self: true
-        },
-        "{seen:#?}"
-    );
+    let (mut seen, zombie) = through_zombie_to_resumed(&mut events).await;
     assert!(
         matches!(
             seen[zombie + 2],
