@@ -102,8 +102,8 @@ pub use voice_ws_pump::proto;
 /// The TLS library, for building a custom [`DriverConfig::tls`].
 pub use voice_ws_pump::rustls;
 pub use voice_ws_pump::{
-    ClientMessage, CloseCode, Credentials, Endpoint, Event, Phase, SendError, SessionConfig, State,
-    Stats, Token,
+    ClientMessage, CloseCode, Credentials, Endpoint, Event, Invalidation, Phase, SendError,
+    SessionConfig, State, Stats, Token,
 };
 
 /// A connection's work, to spawn on an executor that drives async-io

@@ -50,10 +50,10 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
                 return Err(format!("stopped by the server: {code}"));
             }
             Event::Stopped { code: None } => return Ok(()),
-            Event::SessionInvalidated { code } => {
+            Event::SessionInvalidated { code, reason } => {
                 return Err(format!(
-                    "session invalidated ({}): get a new session from the main gateway",
-                    code.map_or("reconnect attempts exhausted".into(), |c| c.to_string())
+                    "session invalidated ({reason}; close {}): get a new session from the main gateway",
+                    code.map_or("-".into(), |c| c.to_string())
                 ));
             }
             _ => {}

@@ -34,9 +34,10 @@ pub(crate) fn event_json(event: &Event) -> Value {
         } => json!({
             "event": "reconnecting", "attempt": attempt, "delay_ms": ms(*delay), "resume": resume,
         }),
-        Event::SessionInvalidated { code } => {
-            json!({"event": "session_invalidated", "code": code.map(|c| c.0)})
-        }
+        Event::SessionInvalidated { code, reason } => json!({
+            "event": "session_invalidated", "code": code.map(|c| c.0),
+            "reason": reason.to_string(),
+        }),
         Event::Stopped { code } => json!({"event": "stopped", "code": code.map(|c| c.0)}),
         Event::Fatal { code, reason } => {
             json!({"event": "fatal", "code": code.0, "reason": reason})
@@ -84,9 +85,9 @@ pub(crate) fn event_text(event: &Event) -> String {
             ms(*delay),
             if *resume { "resume" } else { "identify" }
         ),
-        Event::SessionInvalidated { code } => format!(
-            "session invalidated ({}): new credentials needed",
-            code.map_or("reconnect cap".into(), |c| c.to_string())
+        Event::SessionInvalidated { code, reason } => format!(
+            "session invalidated ({}): {reason}; new credentials needed",
+            code.map_or("-".into(), |c| c.to_string())
         ),
         Event::Stopped { code } => {
             format!("stopped ({})", code.map_or("-".into(), |c| c.to_string()))

@@ -409,12 +409,31 @@ proptest! {
                 message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition { transition_id }),
             }
         );
-        let d24 = format!(r#"{{"epoch":{epoch},"protocol_version":{protocol_version}}}"#);
+        let d24 = format!(
+            r#"{{"transition_id":{transition_id},"epoch":{epoch},"protocol_version":{protocol_version}}}"#
+        );
         prop_assert_eq!(
             decoded(&envelope(24, &d24, seq, order)),
             Incoming {
                 seq,
-                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch { epoch, protocol_version }),
+                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
+                    transition_id: Some(transition_id),
+                    epoch,
+                    protocol_version: Some(protocol_version),
+                }),
+            }
+        );
+        // Only the epoch is required.
+        let d24 = format!(r#"{{"epoch":{epoch}}}"#);
+        prop_assert_eq!(
+            decoded(&envelope(24, &d24, seq, order)),
+            Incoming {
+                seq,
+                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
+                    transition_id: None,
+                    epoch,
+                    protocol_version: None,
+                }),
             }
         );
     }

@@ -79,7 +79,8 @@ impl CloseCode {
     pub const fn class(self) -> CloseClass {
         match self.0 {
             1000 | 1001 | 1005 | 1006 | 4015 => CloseClass::Resume,
-            4004 | 4012 | 4016 | 4017 => CloseClass::Fatal,
+            // 4020: a new session would send the same malformed request.
+            4004 | 4012 | 4016 | 4017 | 4020 => CloseClass::Fatal,
             4014 | 4021 | 4022 => CloseClass::Stop,
             // Every other 4xxx, documented or not, means the session is gone.
             4000..=4999 => CloseClass::NewSession,

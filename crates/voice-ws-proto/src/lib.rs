@@ -100,7 +100,9 @@ mod seq;
 pub use close_code::{CloseClass, CloseCode};
 pub use codec::{ClientMessage, DecodeError, Incoming, ServerMessage};
 pub use frame::{Frame, Transmit};
-pub use session::{Credentials, Endpoint, Event, Outgoing, Phase, Session, SessionConfig};
+pub use session::{
+    Credentials, Endpoint, Event, Invalidation, Outgoing, Phase, Session, SessionConfig,
+};
 pub use time::Instant;
 pub use token::Token;
 pub use transport::{Event as TransportEvent, SendError, State, Stats, Transport, TransportConfig};

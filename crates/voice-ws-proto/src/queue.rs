@@ -59,11 +59,6 @@ impl<T> BoundedQueue<T> {
         self.items.clear();
     }
 
-    /// Every item, oldest first, for changing in place.
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.items.iter_mut()
-    }
-
     /// Takes every item, oldest first.
     pub(crate) fn take_all(&mut self) -> alloc::vec::Vec<T> {
         self.items.drain(..).collect()

@@ -1,67 +1,46 @@
-//! v8 sequence numbers: what was received, what was delivered, what a
-//! resume will replay twice.
+//! v8 sequence numbers: the last message received, and what counts as a
+//! repeat of it.
+//!
+//! Discord defines `seq_ack` as the last numbered message *received*
+//! (docs/protocol.md, "seq_ack"). The core receives a message when it
+//! accepts it into its bounded event queue; a message it cannot accept is
+//! not received, so the server's replay brings it back.
 
-/// Tracks sequence numbers across sockets of one session.
-///
-/// `acked` only moves when the application takes a message, so a Resume asks
-/// the server to replay everything the application has not seen. Messages
-/// received but still queued are remembered in `received`; when the server
-/// replays them after a resume they are dropped as duplicates, so each is
-/// delivered exactly once.
-#[derive(Clone, Debug, Default)]
+/// The last sequence number received on a session, across its sockets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SeqTracker {
-    acked: Option<u16>,
-    received: Option<u16>,
-    /// While a resume replays, seqs in `start..=end` (serial order) are
-    /// duplicates of messages still queued. Fixed when the socket opens:
-    /// the owner may take more messages meanwhile, but the server replays
-    /// from the `seq_ack` the Resume carried, never from a later one.
-    replay: Option<(u16, u16)>,
+    last: Option<u16>,
 }
 
 impl SeqTracker {
-    /// The last sequence number the application took: what goes into
-    /// heartbeats and Resume (`None` is sent as -1).
+    /// What heartbeats and Resume carry (`None` is sent as -1).
     pub(crate) fn ack(&self) -> Option<u16> {
-        self.acked
+        self.last
     }
 
-    /// A new socket opened: whatever is received but undelivered will be
-    /// replayed by the server and must be skipped.
-    pub(crate) fn on_new_socket(&mut self) {
-        self.replay = match self.received {
-            Some(end) if self.received != self.acked => {
-                Some((self.acked.map_or(0, |a| a.wrapping_add(1)), end))
-            }
-            _ => None,
-        };
+    /// Whether `seq` is new: after the last received in u16 serial order.
+    /// Anything else is a replay or repeat of a message already received.
+    pub(crate) fn is_new(&self, seq: u16) -> bool {
+        self.last.is_none_or(|last| is_after(seq, last))
     }
 
-    /// A message with `seq` arrived. Returns false for a replayed duplicate.
-    pub(crate) fn receive(&mut self, seq: u16) -> bool {
-        if let Some((start, end)) = self.replay {
-            if seq.wrapping_sub(start) <= end.wrapping_sub(start) {
-                if seq == end {
-                    self.replay = None;
-                }
-                return false;
-            }
-            // Outside the window: the server is sending new messages.
-            self.replay = None;
-        }
-        self.received = Some(seq);
-        true
+    /// The message with `seq` was accepted.
+    pub(crate) fn receive(&mut self, seq: u16) {
+        self.last = Some(seq);
     }
 
-    /// The application took the message with `seq`.
-    pub(crate) fn deliver(&mut self, seq: u16) {
-        self.acked = Some(seq);
-    }
-
-    /// Forget everything: a new session starts at "nothing seen".
+    /// Forget everything: a new session starts at "nothing received".
     pub(crate) fn reset(&mut self) {
-        *self = Self::default();
+        self.last = None;
     }
+}
+
+/// Serial-number order on u16 (RFC 1982): `seq` follows `last` when it is
+/// less than half the number space ahead of it, so the order survives the
+/// wrap from 65535 to 0.
+pub(crate) fn is_after(seq: u16, last: u16) -> bool {
+    let ahead = seq.wrapping_sub(last);
+    ahead != 0 && ahead < 0x8000
 }
 
 #[cfg(test)]
@@ -69,57 +48,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replay_of_undelivered_messages_is_skipped_once() {
-        let mut s = SeqTracker::default();
-        for seq in [10, 11, 12] {
-            assert!(s.receive(seq));
-        }
-        s.deliver(10);
-        s.on_new_socket();
-        // Server replays 11 and 12 (after seq_ack 10), then sends 13.
-        assert!(!s.receive(11));
-        assert!(!s.receive(12));
-        assert!(s.receive(13));
-        assert!(s.receive(14));
+    fn anything_is_new_before_the_first_message() {
+        let s = SeqTracker::default();
+        assert!(s.is_new(65533));
+        assert!(s.is_new(0));
+        assert_eq!(s.ack(), None);
     }
 
     #[test]
-    fn replay_window_wraps() {
+    fn replays_before_the_wrap_are_repeats() {
         let mut s = SeqTracker::default();
-        for seq in [65534, 65535, 0, 1] {
-            assert!(s.receive(seq));
+        for seq in [65533, 65534, 65535, 0, 1] {
+            assert!(s.is_new(seq), "{seq}");
+            s.receive(seq);
         }
-        s.deliver(65534);
-        s.on_new_socket();
-        assert!(!s.receive(65535));
-        assert!(!s.receive(0));
-        assert!(!s.receive(1));
-        assert!(s.receive(2));
+        for seq in [65533, 65534, 65535, 0, 1] {
+            assert!(!s.is_new(seq), "{seq} replayed");
+        }
+        assert!(s.is_new(2));
     }
 
     #[test]
-    fn window_is_fixed_when_the_socket_opens() {
-        let mut s = SeqTracker::default();
-        for seq in [10, 11, 12] {
-            assert!(s.receive(seq));
-        }
-        s.deliver(10);
-        s.on_new_socket();
-        // The owner takes 11 after Resume(seq_ack 10) went out; the server
-        // still replays 11 and 12.
-        s.deliver(11);
-        assert!(!s.receive(11));
-        assert!(!s.receive(12));
-        assert!(s.receive(13));
-    }
-
-    #[test]
-    fn nothing_pending_means_no_window() {
-        let mut s = SeqTracker::default();
-        assert!(s.receive(0));
-        s.deliver(0);
-        s.on_new_socket();
-        assert!(s.receive(1));
-        assert_eq!(s.ack(), Some(0));
+    fn serial_order_is_half_the_space() {
+        assert!(is_after(1, 0));
+        assert!(is_after(0, 65535));
+        assert!(is_after(0x7FFF, 0));
+        assert!(!is_after(0x8000, 0));
+        assert!(!is_after(5, 5));
+        assert!(!is_after(65535, 0));
     }
 }

@@ -1,8 +1,8 @@
-//! Every close code of PROTOCOL.md's table, classified by its policy.
+//! Every close code of docs/protocol.md's table, classified by its policy.
 
 use voice_ws_proto::{CloseClass, CloseCode};
 
-/// PROTOCOL.md, "Close codes": code and policy, row by row.
+/// docs/protocol.md, "Close codes": code and policy, row by row.
 const TABLE: &[(u16, CloseClass)] = &[
     (1000, CloseClass::Resume),
     (1001, CloseClass::Resume),
@@ -21,7 +21,7 @@ const TABLE: &[(u16, CloseClass)] = &[
     (4015, CloseClass::Resume),
     (4016, CloseClass::Fatal),
     (4017, CloseClass::Fatal),
-    (4020, CloseClass::NewSession),
+    (4020, CloseClass::Fatal),
     (4021, CloseClass::Stop),
     (4022, CloseClass::Stop),
 ];

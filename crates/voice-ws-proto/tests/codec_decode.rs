@@ -260,16 +260,49 @@ fn dave_execute_transition() {
 
 #[test]
 fn dave_prepare_epoch() {
+    // Discord's docs: transition_id and epoch.
+    assert_eq!(
+        text(r#"{"op":24,"d":{"transition_id":7,"epoch":2},"seq":8}"#),
+        Incoming {
+            seq: Some(8),
+            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
+                transition_id: Some(7),
+                epoch: 2,
+                protocol_version: None,
+            }),
+        }
+    );
+    // The DAVE whitepaper's example: protocol_version and epoch.
     assert_eq!(
         text(r#"{"op":24,"d":{"epoch":1,"protocol_version":1},"seq":8}"#),
         Incoming {
             seq: Some(8),
             message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
+                transition_id: None,
                 epoch: 1,
-                protocol_version: 1,
+                protocol_version: Some(1),
             }),
         }
     );
+    assert_eq!(
+        text(r#"{"op":24,"d":{"transition_id":3,"epoch":1,"protocol_version":1},"seq":9}"#),
+        Incoming {
+            seq: Some(9),
+            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
+                transition_id: Some(3),
+                epoch: 1,
+                protocol_version: Some(1),
+            }),
+        }
+    );
+}
+
+#[test]
+fn dave_prepare_epoch_without_its_epoch_is_invalid() {
+    assert!(matches!(
+        decode_text(r#"{"op":24,"d":{"transition_id":7},"seq":8}"#),
+        Err(DecodeError::Json { .. })
+    ));
 }
 
 // ---- envelope: key order, unknown fields, unknown ops ----

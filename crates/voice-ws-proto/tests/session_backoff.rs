@@ -8,7 +8,7 @@ mod session_harness;
 
 use core::time::Duration;
 use session_harness::*;
-use voice_ws_proto::{Event, Instant, Phase, SessionConfig};
+use voice_ws_proto::{Event, Instant, Invalidation, Phase, SessionConfig};
 
 fn backoff_config(seed: u64, base_ms: u64, cap_ms: u64, max_attempts: u32) -> SessionConfig {
     let mut c = config();
@@ -31,7 +31,11 @@ fn delays(config: SessionConfig) -> Vec<Duration> {
     loop {
         d.close(None);
         let events = d.events();
-        if events == vec![Event::SessionInvalidated { code: None }] {
+        let exhausted = Event::SessionInvalidated {
+            code: None,
+            reason: Invalidation::AttemptsExhausted { attempts: max },
+        };
+        if events == vec![exhausted] {
             break;
         }
         let r = reconnects(&events);

@@ -1,4 +1,4 @@
-//! Every close code of PROTOCOL.md's policy table, followed to its end:
+//! Every close code of docs/protocol.md's policy table, followed to its end:
 //! resume, new session, stop or fatal. Each code runs twice: once on an
 //! active session, once while the handshake is still in flight.
 
@@ -8,9 +8,9 @@ mod session_harness;
 
 use session_harness::*;
 use voice_ws_proto::codec::{ClientMessage, Speaking};
-use voice_ws_proto::{CloseCode, Event, Phase, SendError, Transmit};
+use voice_ws_proto::{CloseCode, Event, Invalidation, Phase, SendError, Transmit};
 
-/// What PROTOCOL.md says a server close with this code leads to.
+/// What docs/protocol.md says a server close with this code leads to.
 #[derive(Clone, Copy, Debug)]
 enum Policy {
     Resume,
@@ -91,31 +91,44 @@ fn run(code: Option<u16>, policy: Policy, when: When) {
     );
     match policy {
         Policy::Resume => {
+            // Only a session that reached Ready can be resumed; before it
+            // the same credentials identify again.
+            let resume = when == When::Active;
             assert_eq!(
                 after,
                 vec![Event::Reconnecting {
                     attempt: 1,
                     delay: ms(0),
-                    resume: true
+                    resume
                 }],
                 "code {code:?}"
             );
             d.accept();
             let sent = d.transmits();
-            assert_eq!(sent.len(), 1, "code {code:?}: only Resume, got {sent:?}");
-            assert_json(&sent[0], &resume_text(seq_ack));
+            assert_eq!(sent.len(), 1, "code {code:?}: one greeting, got {sent:?}");
             d.server(HELLO);
-            d.server(RESUMED);
+            if resume {
+                assert_json(&sent[0], &resume_text(seq_ack));
+                d.server(RESUMED);
+            } else {
+                assert_json(&sent[0], IDENTIFY);
+                d.server(READY);
+            }
             assert_eq!(d.session.phase(), Phase::Active, "code {code:?}");
             let events = d.events();
-            assert!(events.contains(&Event::Resumed), "{events:?}");
-            assert!(d.transmits().is_empty(), "code {code:?}: never an Identify");
+            let done = |e: &Event| match resume {
+                true => *e == Event::Resumed,
+                false => matches!(e, Event::Ready(_)),
+            };
+            assert!(events.iter().any(done), "code {code:?}: {events:?}");
+            assert!(d.transmits().is_empty(), "code {code:?}: one greeting only");
         }
         Policy::NewSession => {
             assert_eq!(
                 after,
                 vec![Event::SessionInvalidated {
-                    code: Some(CloseCode(code.unwrap()))
+                    code: Some(CloseCode(code.unwrap())),
+                    reason: Invalidation::ClosedByServer,
                 }],
                 "code {code:?}"
             );
@@ -165,6 +178,7 @@ fn run(code: Option<u16>, policy: Policy, when: When) {
                         4012 => "protocol",
                         4016 => "encryption",
                         4017 => "DAVE",
+                        4020 => "bad request",
                         _ => unreachable!(),
                     };
                     assert!(reason.contains(hint), "{c:?}: {reason}");
@@ -202,7 +216,7 @@ macro_rules! close_code_tests {
     };
 }
 
-// PROTOCOL.md, "Close codes", row by row.
+// docs/protocol.md, "Close codes", row by row.
 close_code_tests! {
     c1000_normal: Some(1000) => Resume;
     c1001_going_away: Some(1001) => Resume;
@@ -222,7 +236,7 @@ close_code_tests! {
     c4015_voice_server_crashed: Some(4015) => Resume;
     c4016_unknown_encryption_mode: Some(4016) => Fatal;
     c4017_dave_required: Some(4017) => Fatal;
-    c4020_bad_request: Some(4020) => NewSession;
+    c4020_bad_request: Some(4020) => Fatal;
     c4021_rate_limited: Some(4021) => Stop;
     c4022_call_terminated: Some(4022) => Stop;
     c4999_unknown_4xxx: Some(4999) => NewSession;

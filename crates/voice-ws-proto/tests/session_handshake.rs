@@ -184,7 +184,7 @@ fn speaking_before_ready_is_delivered_as_a_message() {
 }
 
 #[test]
-fn no_hello_within_hello_timeout_drops_the_socket_and_resumes_on_the_next() {
+fn no_hello_within_hello_timeout_drops_the_socket_and_identifies_again() {
     let mut d = Driver::new();
     d.start();
     d.accept();
@@ -208,18 +208,17 @@ fn no_hello_within_hello_timeout_drops_the_socket_and_resumes_on_the_next() {
             Event::Reconnecting {
                 attempt: 1,
                 delay: ms(0),
-                resume: true
+                resume: false
             }
         ]
     );
+    // No Ready, so no session to resume (Discord would answer 4006): the
+    // same credentials identify again.
     d.accept();
     let sent = d.transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_json(
-        &sent[0],
-        r#"{"op":7,"d":{"server_id":"41771983423143937","session_id":"my_session_id","token":"my_token","seq_ack":-1}}"#,
-    );
-    assert_eq!(d.session.phase(), Phase::Resuming);
+    assert_json(&sent[0], IDENTIFY);
+    assert_eq!(d.session.phase(), Phase::Identifying);
 }
 
 #[test]
@@ -253,10 +252,14 @@ fn no_ready_after_identify_within_handshake_timeout_drops_the_socket() {
             Event::Reconnecting {
                 attempt: 1,
                 delay: ms(0),
-                resume: true
+                resume: false
             }
         ]
     );
+    d.accept();
+    let sent = d.transmits();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_json(&sent[0], IDENTIFY);
 }
 
 #[test]
@@ -348,7 +351,7 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
 }
 
 #[test]
-fn a_failed_connect_is_retried_and_never_identified_twice() {
+fn before_ready_every_socket_identifies_and_counts_toward_the_cap() {
     let mut d = Driver::new();
     d.start();
     assert_eq!(d.poll_connect().as_deref(), Some(URL));
@@ -369,12 +372,20 @@ fn a_failed_connect_is_retried_and_never_identified_twice() {
     let (attempt, delay, resume) = r[0];
     assert_eq!(
         (attempt, resume),
-        (2, true),
-        "no handshake completed in between"
+        (2, false),
+        "no Ready in between: attempts add up, and nothing to resume"
     );
     d.advance_to_instant(d.now + delay);
     d.accept();
-    assert_eq!(d.sent_ops(), vec![7], "Identify went out once: now Resume");
+    assert_eq!(d.sent_ops(), vec![0], "Identify again, same credentials");
+    d.server(HELLO);
+    d.server(READY);
+    d.events();
+    // Ready: from now on a drop resumes, starting again from attempt 1.
+    d.close(Some(1006));
+    assert_eq!(reconnects(&d.events()), vec![(1, ms(0), true)]);
+    d.accept();
+    assert_eq!(d.sent_ops(), vec![7]);
 }
 
 #[test]

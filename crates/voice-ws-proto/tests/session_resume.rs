@@ -1,14 +1,14 @@
-//! v8 buffered resume: the Resume's seq_ack is the last message the
-//! application took, replayed messages are delivered exactly once, a
-//! refused resume never turns into an Identify loop, and consecutive
-//! reconnects are capped.
+//! v8 buffered resume: the Resume's seq_ack is the last message received
+//! (queued for the application, taken or not), replayed messages are
+//! delivered exactly once, a refused resume never turns into an Identify
+//! loop, and consecutive reconnects are capped.
 
 #![allow(clippy::unwrap_used)]
 
 mod session_harness;
 
 use session_harness::*;
-use voice_ws_proto::{CloseCode, Event, Phase, Transmit};
+use voice_ws_proto::{CloseCode, Event, Invalidation, Phase, Transmit};
 
 /// Seq 1: Speaking (JSON).
 const SEQ1: &str = r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":1}"#;
@@ -47,8 +47,9 @@ enum TakeAfterOpen {
 
 /// Seqs 1..=3 arrive; the application takes `taken` of them; the server
 /// never ACKs, so the socket turns zombie; the session resumes with
-/// seq_ack = last taken; the server replays what follows it and sends 4
-/// and 5. Every message must reach the application exactly once.
+/// seq_ack 3, the last received. A lax server replays from what the
+/// application took anyway, then sends 4 and 5. Every message must reach
+/// the application exactly once.
 fn zombie_then_resume(taken: usize, after_open: TakeAfterOpen) {
     let mut d = Driver::new();
     d.handshake(); // Hello at 0 ms: beats at 13750, 27500, ...
@@ -58,12 +59,11 @@ fn zombie_then_resume(taken: usize, after_open: TakeAfterOpen) {
     d.server(SEQ3);
     let (mut delivered, _) = take_messages(&mut d, taken);
     let last_taken = i64::try_from(taken).unwrap();
-    let last_taken = if last_taken == 0 { -1 } else { last_taken };
 
     d.advance_to(13_750);
     let sent = d.transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
-    heartbeat(&sent[0], last_taken);
+    heartbeat(&sent[0], 3);
     // No ACK. The next beat falls due unanswered: zombie.
     d.advance_to(27_499);
     assert!(d.transmits().is_empty());
@@ -79,9 +79,7 @@ fn zombie_then_resume(taken: usize, after_open: TakeAfterOpen) {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_json(
         &sent[0],
-        &format!(
-            r#"{{"op":7,"d":{{"server_id":"41771983423143937","session_id":"my_session_id","token":"my_token","seq_ack":{last_taken}}}}}"#
-        ),
+        r#"{"op":7,"d":{"server_id":"41771983423143937","session_id":"my_session_id","token":"my_token","seq_ack":3}}"#,
     );
 
     let mut others = Vec::new();
@@ -130,7 +128,7 @@ fn zombie_then_resume(taken: usize, after_open: TakeAfterOpen) {
     assert!(others.contains(&self_closed(4000)), "{others:?}");
     assert!(others.contains(&Event::Resumed), "{others:?}");
     assert_eq!(d.session.seq_ack(), Some(5));
-    // The next beat acknowledges everything taken.
+    // The next beat acknowledges everything received.
     d.advance_to(27_500 + 13_750);
     let sent = d.transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -229,7 +227,7 @@ fn seq_ack_wraps_at_u16() {
 }
 
 #[test]
-fn a_message_received_but_not_taken_is_not_acknowledged() {
+fn a_message_received_but_not_taken_is_acknowledged() {
     let mut d = Driver::new();
     d.handshake();
     d.server(r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":9}"#);
@@ -238,7 +236,7 @@ fn a_message_received_but_not_taken_is_not_acknowledged() {
     d.accept();
     let sent = d.transmits();
     assert_eq!(sent.len(), 1);
-    assert_json(&sent[0], &resume_text(-1));
+    assert_json(&sent[0], &resume_text(9));
     assert_eq!(message_seqs(&d.events()), vec![Some(9)]);
     d.server(RESUMED);
     d.server(r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":9}"#);
@@ -246,7 +244,7 @@ fn a_message_received_but_not_taken_is_not_acknowledged() {
     assert_eq!(
         message_seqs(&d.events()),
         vec![Some(10)],
-        "the replayed 9 was already delivered"
+        "a replayed 9 is a repeat of one already received"
     );
 }
 
@@ -304,7 +302,8 @@ fn resume_refused_with_4006_invalidates_and_never_identifies() {
             },
             server_closed(Some(4006)),
             Event::SessionInvalidated {
-                code: Some(CloseCode(4006))
+                code: Some(CloseCode(4006)),
+                reason: Invalidation::ClosedByServer,
             }
         ]
     );
@@ -325,11 +324,21 @@ fn resume_refused_with_4006_invalidates_and_never_identifies() {
     assert_eq!(sent[0]["d"]["token"], "new_token");
 }
 
+/// A session that gives up after `max` reconnects without progress, and
+/// never for a resume loop (each test here that wants one says so).
 fn capped(max: u32) -> Driver {
     let mut c = config();
     c.max_reconnect_attempts = max;
+    c.resume_loop_limit = u32::MAX;
     c.rng_seed = 11;
     Driver::with_config(c)
+}
+
+fn invalidated(events: &[Event]) -> Option<Invalidation> {
+    events.iter().find_map(|e| match e {
+        Event::SessionInvalidated { reason, .. } => Some(*reason),
+        _ => None,
+    })
 }
 
 /// Waits out the single `Reconnecting` among `events` and returns it.
@@ -349,7 +358,8 @@ fn consecutive_failed_resumes_are_capped_then_invalidated() {
     d.close(Some(1006));
     loop {
         let events = d.events();
-        if events.contains(&Event::SessionInvalidated { code: None }) {
+        if let Some(reason) = invalidated(&events) {
+            assert_eq!(reason, Invalidation::AttemptsExhausted { attempts: 3 });
             assert!(reconnects(&events).is_empty(), "{events:?}");
             break;
         }
@@ -377,7 +387,7 @@ fn failed_connects_count_toward_the_cap() {
     let mut attempts = Vec::new();
     loop {
         let events = d.events();
-        if events.contains(&Event::SessionInvalidated { code: None }) {
+        if invalidated(&events).is_some() {
             break;
         }
         attempts.push(wait_reconnect(&mut d, &events).0);
@@ -389,7 +399,7 @@ fn failed_connects_count_toward_the_cap() {
 }
 
 #[test]
-fn a_completed_resume_resets_the_attempt_counter() {
+fn a_resume_that_receives_a_new_message_resets_the_attempt_counter() {
     let mut d = capped(3);
     d.handshake();
     d.close(Some(1006));
@@ -405,13 +415,16 @@ fn a_completed_resume_resets_the_attempt_counter() {
     d.server(HELLO);
     d.server(RESUMED);
     assert_eq!(d.session.phase(), Phase::Active);
+    // Resumed alone proves nothing: a drop now would be attempt 3.
+    d.server(r#"{"op":13,"d":{"user_id":"1234"},"seq":0}"#);
     d.events();
-    // Counting starts over: immediate attempt 1, and three more in a row.
+    // A message after the resume point: counting starts over, with an
+    // immediate attempt 1, and three more in a row.
     d.close(Some(1006));
     let mut attempts = Vec::new();
     loop {
         let events = d.events();
-        if events.contains(&Event::SessionInvalidated { code: None }) {
+        if invalidated(&events).is_some() {
             break;
         }
         let r = wait_reconnect(&mut d, &events);

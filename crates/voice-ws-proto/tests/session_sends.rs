@@ -9,7 +9,7 @@ mod session_harness;
 use bytes::Bytes;
 use session_harness::*;
 use voice_ws_proto::codec::{ClientMessage, Identify, Resume, Speaking};
-use voice_ws_proto::{CloseCode, Event, Outgoing, Phase, SendError, Token, Transmit};
+use voice_ws_proto::{CloseCode, Event, Invalidation, Outgoing, Phase, SendError, Token, Transmit};
 
 fn speaking(flags: u32) -> ClientMessage {
     ClientMessage::Speaking(Speaking {
@@ -256,7 +256,8 @@ fn held_sends_come_back_as_unsent_when_the_session_is_invalidated() {
                 Outgoing::Text(RAW.into())
             ]),
             Event::SessionInvalidated {
-                code: Some(CloseCode(4006))
+                code: Some(CloseCode(4006)),
+                reason: Invalidation::ClosedByServer,
             },
         ]
     );
@@ -285,7 +286,10 @@ fn held_sends_come_back_as_unsent_when_the_reconnect_cap_runs_out() {
         events[events.len() - 2..],
         [
             Event::Unsent(vec![Outgoing::Message(speaking(1))]),
-            Event::SessionInvalidated { code: None }
+            Event::SessionInvalidated {
+                code: None,
+                reason: Invalidation::AttemptsExhausted { attempts: 1 },
+            }
         ],
         "{events:?}"
     );

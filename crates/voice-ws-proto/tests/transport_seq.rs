@@ -21,7 +21,7 @@ fn next_beat(p: &mut Pair, seq_ack: i32) {
 }
 
 #[test]
-fn json_seq_taken_by_the_owner_goes_into_the_next_heartbeat() {
+fn json_seq_received_goes_into_the_next_heartbeat() {
     let mut p = Pair::new();
     p.open_with_hello(13750);
     p.advance(1000);
@@ -104,37 +104,36 @@ fn unsequenced_messages_do_not_move_seq_ack() {
 }
 
 #[test]
-fn seq_ack_moves_only_when_the_owner_takes_the_message() {
+fn seq_ack_is_the_last_message_received_not_the_last_taken() {
+    // Discord: seq_ack is the last numbered message received.
     let mut p = Pair::new();
     p.open_with_hello(13750);
     p.advance(1000);
     p.server_text(&speaking(5));
-    // Not drained yet: the heartbeat still acknowledges nothing.
+    assert_eq!(p.t.seq_ack(), Some(5));
+    // Not drained yet: the heartbeat acknowledges it all the same.
     p.advance_to(13750);
     let sent = p.drain_transmits();
-    let nonce = common::heartbeat_nonce(&sent[0], -1);
-    assert_eq!(p.t.seq_ack(), None);
+    let nonce = common::heartbeat_nonce(&sent[0], 5);
     p.server_ack(nonce);
-
     let events = p.drain_events();
     assert_eq!(message_seqs(&events), vec![Some(5)]);
     assert_eq!(p.t.seq_ack(), Some(5));
-    next_beat(&mut p, 5);
 }
 
 #[test]
-fn seq_ack_follows_each_message_as_it_is_taken() {
+fn seq_ack_moves_as_each_message_is_received() {
     let mut p = Pair::new();
     p.open_with_hello(13750);
     for seq in [1, 2, 3] {
         p.server_text(&speaking(seq));
+        assert_eq!(p.t.seq_ack(), Some(seq));
     }
     for seq in [1, 2, 3] {
         match p.t.poll_event() {
             Some(Event::Message(m)) => assert_eq!(m.seq, Some(seq)),
             other => panic!("expected message {seq}, got {other:?}"),
         }
-        assert_eq!(p.t.seq_ack(), Some(seq));
     }
 }
 
@@ -156,7 +155,7 @@ fn seq_ack_survives_a_socket_drop() {
 }
 
 #[test]
-fn replayed_messages_not_yet_taken_are_delivered_once() {
+fn messages_queued_before_a_drop_are_delivered_once_despite_a_replay() {
     let mut p = Pair::new();
     p.open();
     p.server_text(r#"{"op":8,"d":{"heartbeat_interval":13750,"v":8}}"#);
@@ -167,12 +166,16 @@ fn replayed_messages_not_yet_taken_are_delivered_once() {
     for _ in 0..3 {
         p.t.poll_event();
     }
-    assert_eq!(p.t.seq_ack(), Some(10));
+    assert_eq!(
+        p.t.seq_ack(),
+        Some(12),
+        "11 and 12 are received, only queued"
+    );
     p.advance(100);
     p.server_close(None);
 
-    // Reconnect: the Resume carries seq_ack 10, so the server replays 11
-    // and 12 before sending the new 13.
+    // Reconnect. A server that replays more than the Resume asked for
+    // (from 11) must not make 11 and 12 arrive twice.
     p.advance(1000);
     p.open();
     p.server_text(r#"{"op":8,"d":{"heartbeat_interval":13750,"v":8}}"#);
@@ -272,12 +275,10 @@ fn new_messages_are_delivered_when_the_owner_caught_up_before_the_replay() {
 }
 
 #[test]
-
-fn replay_is_skipped_when_the_owner_took_a_message_after_the_resume_went_out() {
-    // Received 10, 11, 12; only 10 taken when the socket drops. The Resume on
-    // the new socket carries seq_ack 10, then the owner takes 11. The server
-    // replays 11 and 12 (after 10) and sends the new 13: 11 and 12 were
-    // already queued, so each of 11, 12, 13 reaches the owner exactly once.
+fn a_replay_from_before_the_resume_point_is_skipped() {
+    // Received 10, 11, 12; only 10 taken when the socket drops. The Resume
+    // carries 12. A server that replays 11 and 12 anyway, then sends the
+    // new 13: each of 11, 12, 13 reaches the owner exactly once.
     let mut p = Pair::new();
     p.open_with_hello(13750);
     for seq in [10, 11, 12] {
@@ -287,7 +288,7 @@ fn replay_is_skipped_when_the_owner_took_a_message_after_the_resume_went_out() {
     p.server_close(None);
 
     p.open();
-    assert_eq!(p.t.seq_ack(), Some(10), "the Resume carries 10");
+    assert_eq!(p.t.seq_ack(), Some(12), "the Resume carries 12");
     let took = p.t.poll_event();
     assert!(
         matches!(&took, Some(Event::Message(m)) if m.seq == Some(11)),

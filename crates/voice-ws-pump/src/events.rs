@@ -13,11 +13,14 @@ use crate::shared::Shared;
 /// The connection's events, in order: a [`Stream`] over a bounded queue
 /// ([`DriverConfig::event_buffer`](crate::DriverConfig::event_buffer)).
 /// When the application stops reading, the task keeps the socket alive
-/// and leaves further events in the core (unacknowledged), so nothing is
-/// dropped; if it falls `max_pending_events` behind, the core drops the
-/// socket and resumes, and the server replays what was missed. Dropping
+/// and leaves further events in the core's bounded queue, so nothing is
+/// dropped; once `max_pending_events` wait there, the core refuses the next
+/// message (not acknowledged) and drops the socket, resumes when the
+/// application has read half of them, and the server replays the rest. Dropping
 /// `Events` makes the task discard events. The stream ends when the task
-/// ends: after `Stopped` or `Fatal`, or on a force-close.
+/// ends: after the application's close (its `Stopped` comes last), on a
+/// force-close, or when every handle is dropped. A `Stopped` or `Fatal`
+/// from the server leaves it open: new credentials start a fresh session.
 pub struct Events {
     shared: Arc<Shared>,
 }

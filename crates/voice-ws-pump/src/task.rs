@@ -67,9 +67,11 @@ const BUDGET: usize = 64;
 
 pin_project! {
     /// A connection's work: a future to spawn on the runtime `R`'s
-    /// executor (it is `Send` and `'static`). It completes when the session
-    /// has ended (`Stopped` or `Fatal` delivered) or the connection was
-    /// force-closed; dropping it force-closes the connection.
+    /// executor (it is `Send` and `'static`). It completes when the
+    /// application closed the connection (after its last event), force-closed
+    /// it, or dropped every handle; dropping it force-closes the connection.
+    /// A `Stopped` or `Fatal` from the server does not end it: new
+    /// credentials start a fresh session on the same handle.
     ///
     /// Every poll runs inside the connection's `voice_ws` tracing span.
     pub struct Task<R: Runtime> {
@@ -108,6 +110,7 @@ impl<R: Runtime> Task<R> {
             connecting: None,
             shared,
             backlog: false,
+            closing: false,
             ended: false,
             drained: false,
             turn: 0,
@@ -205,8 +208,10 @@ struct Driver<R: Runtime> {
     /// The application had no room for more events: the core may hold
     /// more, unacknowledged, until it has.
     backlog: bool,
-    /// The core's last event (`Stopped` or `Fatal`, always its last) was
-    /// taken: the session is over.
+    /// The application asked to close.
+    closing: bool,
+    /// The application closed and the core's last event was delivered:
+    /// the task is over.
     ended: bool,
     /// Nothing happened since the last drain.
     drained: bool,
@@ -297,6 +302,7 @@ impl<R: Runtime> Driver<R> {
             Command::HeartbeatNow => self.session.heartbeat_now(now),
             Command::Close => {
                 info!("closing");
+                self.closing = true;
                 self.session.close(now);
             }
         }
@@ -393,28 +399,30 @@ impl<R: Runtime> Driver<R> {
     }
 
     /// Moves events from the core to the application while it has room.
-    /// Taking a message from the core acknowledges it (`seq_ack`), so what
-    /// does not fit stays there until the application reads. Without
-    /// `Events` to read them, events are taken and discarded.
+    /// What does not fit stays in the core's bounded queue, which refuses
+    /// new messages (unacknowledged, so the server replays them) while it
+    /// is full. Without `Events` to read them, events are taken and
+    /// discarded. After a close, the task ends once the core has ended and
+    /// its last event is delivered.
     fn deliver_events(&mut self) {
         let room = self.shared.event_room();
         let mut left = room.unwrap_or(usize::MAX);
         self.backlog = false;
-        while !self.ended {
+        loop {
             if left == 0 {
                 self.backlog = true;
-                break;
+                return;
             }
             let Some(event) = self.session.poll_event() else {
                 break;
             };
             self.log_event(&event);
-            self.ended = matches!(event, Event::Stopped { .. } | Event::Fatal { .. });
             if room.is_some() {
                 self.shared.push_event(event);
             }
             left -= 1;
         }
+        self.ended = self.closing && self.session.phase().is_terminal();
     }
 
     /// Drops the socket and any connect attempt in flight.
@@ -459,8 +467,8 @@ impl<R: Runtime> Driver<R> {
                     "reconnecting"
                 );
             }
-            Event::SessionInvalidated { code } => {
-                warn!(code = ?code.map(|c| c.0), "session invalidated; new credentials needed");
+            Event::SessionInvalidated { code, reason } => {
+                warn!(code = ?code.map(|c| c.0), %reason, "session invalidated; new credentials needed");
             }
             Event::Stopped { code } => info!(code = ?code.map(|c| c.0), "stopped"),
             Event::Fatal { code, reason } => error!(code = code.0, reason, "fatal"),

@@ -14,7 +14,9 @@ use common::{
 };
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
 use voice_ws_tokio::proto::codec::{DecodeError, Identify, Incoming, ServerMessage, Speaking};
-use voice_ws_tokio::{ClientMessage, CloseCode, Endpoint, Event, Phase, SendError, connect};
+use voice_ws_tokio::{
+    ClientMessage, CloseCode, Endpoint, Event, Invalidation, Phase, SendError, connect,
+};
 
 async fn sim(plans: Vec<ConnectionPlan>) -> Sim {
     let config = SimConfig::default()
@@ -193,7 +195,8 @@ async fn invalidated_session_identifies_again_with_new_credentials() {
     assert_eq!(
         seen.last(),
         Some(&Event::SessionInvalidated {
-            code: Some(CloseCode::SESSION_NO_LONGER_VALID)
+            code: Some(CloseCode::SESSION_NO_LONGER_VALID),
+            reason: Invalidation::ClosedByServer,
         })
     );
 

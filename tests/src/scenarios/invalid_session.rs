@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use voice_ws_proto::{CloseCode, Event, Token};
+use voice_ws_proto::{CloseCode, Event, Invalidation, Token};
 use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
@@ -41,7 +41,11 @@ pub async fn refused_resume_waits_for_new_credentials(driver: &impl Driver) {
         .await,
     );
     let code = Some(CloseCode::SESSION_NO_LONGER_VALID);
-    assert_eq!(seen.last(), Some(&Event::SessionInvalidated { code }));
+    let reason = Invalidation::ClosedByServer;
+    assert_eq!(
+        seen.last(),
+        Some(&Event::SessionInvalidated { code, reason })
+    );
     assert_eq!(
         seen[seen.len() - 2],
         Event::Disconnected {

@@ -206,12 +206,19 @@ pub struct DaveExecuteTransition {
 }
 
 /// Op 24 DAVE Prepare Epoch.
+///
+/// Discord's docs name `transition_id` and `epoch`; servers have also sent
+/// `protocol_version`. Only `epoch` is required (docs/protocol.md, op 24).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub struct DavePrepareEpoch {
+    /// The transition this epoch belongs to, when the server names it.
+    #[serde(default)]
+    pub transition_id: Option<u16>,
     /// The MLS epoch (1: a new group).
     pub epoch: u64,
-    /// The DAVE protocol version.
-    pub protocol_version: u16,
+    /// The DAVE protocol version, when the server names it.
+    #[serde(default)]
+    pub protocol_version: Option<u16>,
 }
 
 /// Longest interval accepted from Hello: longer ones are a broken server,

@@ -17,9 +17,19 @@ pub struct SessionConfig {
     /// How long after Identify Ready may take, or after Resume Resumed.
     /// Default 10 s.
     pub handshake_timeout: Duration,
-    /// Reconnects in a row (without a completed handshake between them)
-    /// before the session is given up as invalid. Default 8.
+    /// Reconnects in a row without progress before the session is given up
+    /// as invalid. Progress is Ready, or a resumed socket that received a
+    /// new message or stayed up `resume_stable_after`. Default 8.
     pub max_reconnect_attempts: u32,
+    /// How long a resumed socket must stay up to count as progress when no
+    /// new message arrives on it. Until then the backoff keeps growing, so
+    /// a server that drops every resume at once is not hammered. Default 10 s.
+    pub resume_stable_after: Duration,
+    /// Resumes in a row that end the same way (same close code, same side,
+    /// same `seq_ack`) without progress before the session is given up with
+    /// [`Invalidation::ResumeLoop`](super::Invalidation::ResumeLoop).
+    /// Default 3.
+    pub resume_loop_limit: u32,
     /// Backoff base: the ceiling of the second attempt's delay. Default 1 s.
     pub backoff_base: Duration,
     /// Backoff cap: no delay is longer. Default 30 s.
@@ -40,6 +50,8 @@ impl Default for SessionConfig {
             hello_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(10),
             max_reconnect_attempts: 8,
+            resume_stable_after: Duration::from_secs(10),
+            resume_loop_limit: 3,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(30),
             rng_seed: 0,

@@ -43,7 +43,12 @@ pub enum EndpointError {
 
 impl Endpoint {
     /// Parses a bare host (`"c-ams07.discord.media"`), `host:port` (the port
-    /// is kept), or a full `wss://` URL. `ws://` is accepted only when
+    /// is kept, except `:80`, see below), or a full `wss://` URL.
+    ///
+    /// A bare `host:80` dials `wss://host/` (port 443): voice endpoints
+    /// carried `:80` for what is a TLS socket, and TLS on port 80 fails
+    /// (docs/protocol.md, "Connection"). A port in a full URL is the
+    /// caller's choice and is kept. `ws://` is accepted only when
     /// `allow_insecure` is set and the host is loopback, for local testing.
     pub fn parse(input: &str, allow_insecure: bool) -> Result<Self, EndpointError> {
         if input.chars().any(char::is_whitespace) {
@@ -65,7 +70,10 @@ impl Endpoint {
         if authority.contains('@') {
             return Err(EndpointError::Userinfo);
         }
-        let (host, port) = split_port(authority)?;
+        let (host, mut port) = split_port(authority)?;
+        if !full_url && port == Some(80) {
+            port = None;
+        }
         if host.is_empty() || host == "[]" {
             return Err(EndpointError::EmptyHost);
         }
@@ -170,7 +178,16 @@ mod tests {
         );
         assert_eq!(
             url("c-ams07.discord.media:80").as_deref(),
-            Ok("wss://c-ams07.discord.media:80/?v=8")
+            Ok("wss://c-ams07.discord.media/?v=8")
+        );
+        assert_eq!(
+            url("c-ams07.discord.media:2048").as_deref(),
+            Ok("wss://c-ams07.discord.media:2048/?v=8")
+        );
+        assert_eq!(
+            url("wss://c-ams07.discord.media:80").as_deref(),
+            Ok("wss://c-ams07.discord.media:80/?v=8"),
+            "a port in a full URL is the caller's"
         );
         assert_eq!(
             url("wss://Voice.Example:8443/?v=4").as_deref(),

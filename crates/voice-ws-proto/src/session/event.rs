@@ -7,6 +7,7 @@ use core::time::Duration;
 
 use crate::close_code::CloseCode;
 use crate::codec::{ClientMessage, DecodeError, Incoming, Ready, SessionDescription};
+use crate::session::Invalidation;
 
 /// Something the application should know, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,7 +25,8 @@ pub enum Event {
     SessionDescription(SessionDescription),
     /// Resume succeeded; replayed messages follow.
     Resumed,
-    /// Any other server message. Taking it acknowledges its seq.
+    /// Any other server message. Its seq was acknowledged when the session
+    /// queued it; queued messages survive socket drops.
     Message(Incoming),
     /// The latest heartbeat was acknowledged.
     HeartbeatAck {
@@ -46,14 +48,19 @@ pub enum Event {
         attempt: u32,
         /// The backoff delay.
         delay: Duration,
-        /// Whether the next socket resumes (true) or identifies.
+        /// Whether the next socket resumes (true: the session reached Ready)
+        /// or identifies again with the same credentials.
         resume: bool,
     },
     /// The session is gone (4006, 4009, ...): fetch fresh credentials from
     /// the main gateway and call `update_credentials`.
     SessionInvalidated {
-        /// The close code that ended it; `None` when the reconnect cap ran out.
+        /// The close code of the socket that ended it (for a resume loop,
+        /// the code each resume ended with); `None` when the reconnect cap
+        /// ran out.
         code: Option<CloseCode>,
+        /// Why the session was given up.
+        reason: Invalidation,
     },
     /// The session ended for good: a stop code (4014, 4021, 4022), or
     /// closed by the application (`code` is then ours).

@@ -8,12 +8,14 @@ mod config;
 mod credentials;
 mod endpoint;
 mod event;
+mod invalidation;
 mod phase;
 
 pub use config::SessionConfig;
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, EndpointError};
 pub use event::{Event, Outgoing};
+pub use invalidation::Invalidation;
 pub use phase::Phase;
 
 use alloc::string::String;
@@ -41,14 +43,22 @@ pub struct Session {
     credentials: Credentials,
     transport: Transport,
     phase: Phase,
-    /// Events with the seq they acknowledge when the owner takes them.
-    events: BoundedQueue<(Event, Option<u16>)>,
+    /// The queue that counts for `seq_ack`: a numbered message is received
+    /// when it goes in here.
+    events: BoundedQueue<Event>,
     pending: BoundedQueue<Outgoing>,
-    /// Identify went out for the current credentials: from now on only
-    /// Resume, or Discord answers 4006.
-    identified: bool,
-    /// Reconnects since the last completed handshake.
+    /// The session reached Ready on the current credentials: a new socket
+    /// resumes it. Before Ready there is nothing to resume (Discord answers
+    /// 4006), so a new socket identifies again.
+    ready: bool,
+    /// The current socket has made progress: Ready, or on a resumed socket
+    /// a new message or `resume_stable_after` of uptime.
+    proven: bool,
+    /// Reconnects since the last progress.
     attempt: u32,
+    /// How the last unproven resumed socket ended, and how many in a row
+    /// ended that way.
+    last_failure: Option<(Ending, u32)>,
     rng: Rng,
     connect_request: Option<String>,
     abort_requested: bool,
@@ -60,6 +70,16 @@ pub struct Session {
     hello_deadline: Option<Instant>,
     handshake_deadline: Option<Instant>,
     reconnect_at: Option<Instant>,
+    /// When a resumed socket that is still up counts as progress.
+    stable_at: Option<Instant>,
+}
+
+/// How a resumed socket ended, compared between resumes to spot a loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ending {
+    code: Option<CloseCode>,
+    by_self: bool,
+    seq_ack: Option<u16>,
 }
 
 impl Session {
@@ -73,8 +93,10 @@ impl Session {
             config,
             credentials,
             phase: Phase::Idle,
-            identified: false,
+            ready: false,
+            proven: false,
             attempt: 0,
+            last_failure: None,
             connect_request: None,
             abort_requested: false,
             closing_by_app: false,
@@ -84,6 +106,7 @@ impl Session {
             hello_deadline: None,
             handshake_deadline: None,
             reconnect_at: None,
+            stable_at: None,
         }
     }
 
@@ -99,7 +122,8 @@ impl Session {
         self.transport.state()
     }
 
-    /// The last sequence number the application took (`None`: -1).
+    /// The last sequence number received, i.e. queued for the application
+    /// (`None`: -1).
     pub fn seq_ack(&self) -> Option<u16> {
         self.transport.seq_ack()
     }
@@ -156,8 +180,9 @@ impl Session {
         self.hello_seen = false;
         self.hello_deadline = Some(now + self.config.hello_timeout);
         self.handshake_deadline = Some(now + self.config.handshake_timeout);
+        self.proven = false;
         let creds = &self.credentials;
-        let greeting = if self.identified {
+        let greeting = if self.ready {
             self.phase = Phase::Resuming;
             ClientMessage::Resume(Resume {
                 server_id: creds.server_id.clone(),
@@ -167,7 +192,9 @@ impl Session {
             })
         } else {
             self.phase = Phase::Identifying;
-            self.identified = true;
+            // A new server session: its seqs have nothing to do with any
+            // earlier socket's.
+            self.transport.reset_seq();
             ClientMessage::Identify(Identify {
                 server_id: creds.server_id.clone(),
                 user_id: creds.user_id.clone(),
@@ -182,7 +209,8 @@ impl Session {
 
     /// A message arrived on the socket.
     pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
-        self.transport.handle_frame(now, frame);
+        let room = !self.events.is_full();
+        self.transport.receive_frame(now, frame, room);
         self.process(now);
     }
 
@@ -212,8 +240,11 @@ impl Session {
             self.abort_requested = true;
             self.reconnect(now);
         }
+        if passed(self.stable_at, now) && self.phase == Phase::Active {
+            self.made_progress();
+        }
         if passed(self.reconnect_at, now) && self.phase == Phase::WaitingToReconnect {
-            if self.events.is_full() {
+            if !self.has_room_to_reconnect() {
                 // The owner is not reading: a new socket would only queue
                 // more. Look again after a backoff step.
                 self.reconnect_at = Some(now + self.config.backoff_base);
@@ -250,13 +281,9 @@ impl Session {
         self.transport.poll_transmit()
     }
 
-    /// The next event. Taking a message acknowledges its seq.
+    /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        let (event, seq) = self.events.pop()?;
-        if let Some(seq) = seq {
-            self.transport.acknowledge(seq);
-        }
-        Some(event)
+        self.events.pop()
     }
 
     /// When `handle_timeout` should next be called.
@@ -265,12 +292,14 @@ impl Session {
         let handshake = self
             .handshake_deadline
             .filter(|_| matches!(self.phase, Phase::Identifying | Phase::Resuming));
+        let stable = self.stable_at.filter(|_| self.phase == Phase::Active);
         [
             self.transport.poll_timeout(),
             self.connect_deadline,
             self.reconnect_at,
             hello,
             handshake,
+            stable,
         ]
         .into_iter()
         .flatten()
@@ -317,13 +346,13 @@ impl Session {
         }
         self.credentials = credentials;
         self.transport.reset_seq();
-        self.identified = false;
+        self.ready = false;
         self.attempt = 0;
+        self.last_failure = None;
         self.closing_by_app = false;
         // Held sends belong to the session they were made in (an old SSRC,
         // an old protocol selection): hand them back rather than replay them.
         self.return_unsent();
-        self.forget_queued_seqs();
         self.replacing = true;
         self.transport.drop_socket(CloseCode::NORMAL);
         self.process(now);
@@ -416,7 +445,7 @@ impl Session {
 
     /// Moves the transport's events into the session's, acting on each.
     fn process(&mut self, now: Instant) {
-        while let Some(event) = self.transport.poll_event_unacked() {
+        while let Some(event) = self.transport.poll_event() {
             self.on_transport_event(now, event);
         }
         self.flush_pending();
@@ -426,7 +455,7 @@ impl Session {
         use transport::Event as T;
         match event {
             T::Connected => self.emit(Event::Connected),
-            T::Message(incoming) => self.on_message(incoming),
+            T::Message(incoming) => self.on_message(now, incoming),
             T::HeartbeatAck { rtt } => self.emit(Event::HeartbeatAck { rtt }),
             T::Zombified => self.emit(Event::Zombified),
             T::InvalidFrame(e) => self.emit(Event::InvalidFrame(e)),
@@ -434,8 +463,15 @@ impl Session {
         }
     }
 
-    fn on_message(&mut self, incoming: Incoming) {
+    /// The transport accepted `incoming` only because this queue had room,
+    /// so it goes in whatever the bound says now.
+    fn on_message(&mut self, now: Instant, incoming: Incoming) {
         let seq = incoming.seq;
+        if seq.is_some() && matches!(self.phase, Phase::Resuming | Phase::Active) {
+            // A message after the resume point: the server is past whatever
+            // ended the last socket.
+            self.made_progress();
+        }
         let event = match incoming.message {
             ServerMessage::Hello(hello) => {
                 self.hello_seen = true;
@@ -445,36 +481,56 @@ impl Session {
                 }
             }
             ServerMessage::Ready(ready) => {
-                self.handshake_done();
+                if matches!(self.phase, Phase::Identifying | Phase::Resuming) {
+                    self.handshake_done();
+                    self.ready = true;
+                    self.made_progress();
+                }
                 Event::Ready(ready)
             }
             ServerMessage::Resumed => {
-                self.handshake_done();
+                // Resumed answers a Resume only: after an Identify it would
+                // leave a session that never reached Ready looking resumable.
+                if self.phase == Phase::Resuming {
+                    self.handshake_done();
+                    if !self.proven {
+                        self.stable_at = Some(now + self.config.resume_stable_after);
+                    }
+                }
                 Event::Resumed
             }
             ServerMessage::SessionDescription(sd) => Event::SessionDescription(sd),
             message => Event::Message(Incoming { seq, message }),
         };
-        if self.events.is_full() {
-            // The owner has fallen far behind: drop the socket resumably.
-            // This message is kept; nothing after it is acknowledged, so
-            // the server replays the rest after the resume.
-            self.transport.drop_socket(CloseCode::RESUMABLE);
-        }
-        self.events.push_control((event, seq));
+        self.events.push_control(event);
     }
 
+    /// Ready or Resumed answered the greeting: messages flow.
     fn handshake_done(&mut self) {
-        if matches!(self.phase, Phase::Identifying | Phase::Resuming) {
-            self.phase = Phase::Active;
-            self.attempt = 0;
-            self.handshake_deadline = None;
-        }
+        self.phase = Phase::Active;
+        self.handshake_deadline = None;
+    }
+
+    /// The current socket is past whatever ended the last one: reconnects
+    /// start again from an immediate first attempt.
+    fn made_progress(&mut self) {
+        self.proven = true;
+        self.attempt = 0;
+        self.last_failure = None;
+        self.stable_at = None;
+    }
+
+    /// A reconnect waits until the owner has read half the queue: a new
+    /// socket's replay needs room, and room for one message would only
+    /// drop the socket again.
+    fn has_room_to_reconnect(&self) -> bool {
+        self.events.len() < self.config.transport.max_pending_events.div_ceil(2)
     }
 
     fn on_disconnected(&mut self, now: Instant, code: Option<CloseCode>, by_self: bool) {
         self.hello_deadline = None;
         self.handshake_deadline = None;
+        self.stable_at = None;
         self.emit(Event::Disconnected { code, by_self });
         if self.replacing {
             return;
@@ -490,8 +546,15 @@ impl Session {
             _ => CloseClass::Resume,
         };
         match class {
-            CloseClass::Resume => self.reconnect(now),
-            CloseClass::NewSession => self.invalidate(code),
+            CloseClass::Resume => {
+                if let Some(resumes) = self.repeated_resume_failure(code, by_self) {
+                    let seq_ack = self.transport.seq_ack();
+                    self.invalidate(code, Invalidation::ResumeLoop { resumes, seq_ack });
+                } else {
+                    self.reconnect(now);
+                }
+            }
+            CloseClass::NewSession => self.invalidate(code, Invalidation::ClosedByServer),
             CloseClass::Stop => self.finish(Phase::Stopped, code),
             CloseClass::Fatal => {
                 let code = code.unwrap_or(CloseCode::ABNORMAL);
@@ -500,10 +563,30 @@ impl Session {
         }
     }
 
+    /// Counts a resumed socket that ended before making progress; returns
+    /// the count once `resume_loop_limit` of them in a row ended alike.
+    fn repeated_resume_failure(&mut self, code: Option<CloseCode>, by_self: bool) -> Option<u32> {
+        if !self.ready || self.proven {
+            return None;
+        }
+        let ending = Ending {
+            code,
+            by_self,
+            seq_ack: self.transport.seq_ack(),
+        };
+        let repeats = match self.last_failure {
+            Some((last, n)) if last == ending => n + 1,
+            _ => 1,
+        };
+        self.last_failure = Some((ending, repeats));
+        (repeats >= self.config.resume_loop_limit.max(1)).then_some(repeats)
+    }
+
     fn reconnect(&mut self, now: Instant) {
         self.attempt += 1;
         if self.attempt > self.config.max_reconnect_attempts {
-            self.invalidate(None);
+            let attempts = self.attempt - 1;
+            self.invalidate(None, Invalidation::AttemptsExhausted { attempts });
             return;
         }
         let cfg = &self.config;
@@ -516,9 +599,9 @@ impl Session {
         self.emit(Event::Reconnecting {
             attempt: self.attempt,
             delay,
-            resume: self.identified,
+            resume: self.ready,
         });
-        if delay.is_zero() && !self.events.is_full() {
+        if delay.is_zero() && self.has_room_to_reconnect() {
             self.request_connect(now);
         } else {
             self.phase = Phase::WaitingToReconnect;
@@ -527,14 +610,14 @@ impl Session {
         }
     }
 
-    fn invalidate(&mut self, code: Option<CloseCode>) {
+    fn invalidate(&mut self, code: Option<CloseCode>, reason: Invalidation) {
         self.phase = Phase::NeedsCredentials;
-        self.identified = false;
+        self.ready = false;
+        self.last_failure = None;
         self.transport.reset_seq();
-        self.forget_queued_seqs();
         self.clear_timers();
         self.return_unsent();
-        self.emit(Event::SessionInvalidated { code });
+        self.emit(Event::SessionInvalidated { code, reason });
     }
 
     fn finish(&mut self, phase: Phase, code: Option<CloseCode>) {
@@ -557,14 +640,6 @@ impl Session {
         }
     }
 
-    /// Messages still queued from a session that is gone must not
-    /// acknowledge anything in the next one when the owner takes them.
-    fn forget_queued_seqs(&mut self) {
-        for (_, seq) in self.events.iter_mut() {
-            *seq = None;
-        }
-    }
-
     /// Cancels every deadline and any connect request not yet taken.
     fn clear_timers(&mut self) {
         self.connect_request = None;
@@ -572,11 +647,13 @@ impl Session {
         self.hello_deadline = None;
         self.handshake_deadline = None;
         self.reconnect_at = None;
+        self.stable_at = None;
     }
 
     fn emit(&mut self, event: Event) {
-        // Control events are few per socket; messages are bounded in on_message.
-        self.events.push_control((event, None));
+        // Control events are few per socket; messages are bounded by the
+        // room check in handle_frame.
+        self.events.push_control(event);
     }
 }
 
@@ -605,6 +682,9 @@ fn fatal_reason(code: CloseCode) -> &'static str {
         4012 => "unknown protocol in Select Protocol",
         4016 => "unknown encryption mode in Select Protocol",
         4017 => "the channel requires DAVE end-to-end encryption: set max_dave_protocol_version",
+        4020 => {
+            "bad request: the server refused a malformed message (a new session would send it again)"
+        }
         _ => "unrecoverable close code",
     }
 }

@@ -21,7 +21,7 @@ pub enum Phase {
     Closing,
     /// Ended for good: closed by us, or a stop code (4014, 4021, 4022).
     Stopped,
-    /// Ended by an error no retry can fix (4004, 4012, 4016, 4017).
+    /// Ended by an error no retry can fix (4004, 4012, 4016, 4017, 4020).
     Failed,
 }
 

@@ -31,9 +31,10 @@ pub struct TransportConfig {
     pub max_message_size: usize,
     /// Outbound frames that may wait for the driver. Default 256.
     pub max_outbound_frames: usize,
-    /// Events that may wait for the owner. When the owner falls this far
-    /// behind, the socket is dropped resumably: undelivered messages are not
-    /// acknowledged, so the server replays them. Default 4096.
+    /// Events that may wait for the owner. When the queue is full, an
+    /// arriving numbered message is not received (not acknowledged) and the
+    /// socket is dropped resumably: the server replays it once the owner has
+    /// made room. Default 4096.
     pub max_pending_events: usize,
     /// How long a graceful close waits for the server's close frame. Default 5 s.
     pub close_timeout: Duration,

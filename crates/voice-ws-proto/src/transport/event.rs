@@ -11,7 +11,7 @@ pub enum Event {
     /// The socket is open (the seed's onConnected).
     Connected,
     /// A server message other than a heartbeat ACK (the seed's onMessage).
-    /// Taking it from `poll_event` acknowledges its `seq`.
+    /// Its `seq`, if any, was acknowledged when it was queued.
     Message(Incoming),
     /// The latest heartbeat was acknowledged.
     HeartbeatAck {

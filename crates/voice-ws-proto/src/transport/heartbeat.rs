@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use alloc::collections::VecDeque;
+
 use crate::time::Instant;
 
 /// Nonces are JSON integers below 2^53 so that every JSON number parser
@@ -24,18 +26,45 @@ pub(crate) enum Due {
 }
 
 /// One socket's heartbeat state. A new socket gets a fresh one.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Heartbeat {
     interval: Option<Duration>,
     next_due: Option<Instant>,
+    /// Beats sent on this socket and not answered yet, oldest first, with
+    /// their send times: an ACK of any of them proves the socket alive, and
+    /// its RTT is measured from its own send time.
+    outstanding: VecDeque<(u64, Instant)>,
+    /// How many unanswered beats `outstanding` keeps (twice the tolerance:
+    /// beats sent before an ACK and after it).
+    keep: usize,
+    /// Beats in a row without an answer before the socket is a zombie.
+    tolerance: u32,
     last_nonce: Option<u64>,
-    last_sent: Option<Instant>,
-    /// Beats sent since the last one acknowledged.
+    /// Beats sent since the last ACK of any of them.
     unacked: u32,
     rtt: Option<Duration>,
 }
 
 impl Heartbeat {
+    /// A socket's heartbeat, declaring a zombie after `tolerance` beats in
+    /// a row went unanswered (at least one).
+    pub(crate) fn new(tolerance: u32) -> Self {
+        let tolerance = tolerance.max(1);
+        Self {
+            interval: None,
+            next_due: None,
+            outstanding: VecDeque::new(),
+            keep: usize::try_from(tolerance)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(2)
+                .min(64),
+            tolerance,
+            last_nonce: None,
+            unacked: 0,
+            rtt: None,
+        }
+    }
+
     /// The interval from Hello, if one came.
     pub(crate) fn interval(&self) -> Option<Duration> {
         self.interval
@@ -71,9 +100,9 @@ impl Heartbeat {
     /// `tolerance` beats in a row went unanswered. The next deadline is the
     /// missed one plus the interval, so the cadence never drifts; deadlines
     /// that passed while the owner was late are skipped, not burst out.
-    pub(crate) fn on_due(&mut self, now: Instant, tolerance: u32) -> Option<Due> {
+    pub(crate) fn on_due(&mut self, now: Instant) -> Option<Due> {
         let due = self.next_due.filter(|due| *due <= now)?;
-        if self.unacked >= tolerance.max(1) {
+        if self.unacked >= self.tolerance {
             self.next_due = None;
             return Some(Due::Zombie);
         }
@@ -94,15 +123,15 @@ impl Heartbeat {
         self.sent(now)
     }
 
-    /// An ACK arrived. Only the nonce of the latest beat counts; returns
-    /// the RTT when it does.
+    /// An ACK arrived. One that echoes any unanswered beat of this socket
+    /// proves it alive (a server slower than one interval is still alive)
+    /// and returns that beat's RTT; the beats before it will not be
+    /// answered any more. Anything else (a stale or repeated nonce) counts
+    /// for nothing.
     pub(crate) fn on_ack(&mut self, now: Instant, nonce: u64) -> Option<Duration> {
-        if self.last_nonce != Some(nonce) {
-            return None;
-        }
-        // Taking the send time makes a repeated ACK count once, and does
-        // not depend on `unacked`, which proof of life may have cleared.
-        let sent = self.last_sent.take()?;
+        let answered = self.outstanding.iter().position(|(n, _)| *n == nonce)?;
+        let (_, sent) = self.outstanding[answered];
+        self.outstanding.drain(..=answered);
         self.unacked = 0;
         let rtt = now - sent;
         self.rtt = Some(rtt);
@@ -123,7 +152,10 @@ impl Heartbeat {
             _ => from_clock,
         };
         self.last_nonce = Some(nonce);
-        self.last_sent = Some(now);
+        if self.outstanding.len() >= self.keep {
+            self.outstanding.pop_front();
+        }
+        self.outstanding.push_back((nonce, now));
         self.unacked = self.unacked.saturating_add(1);
         nonce
     }
@@ -162,10 +194,52 @@ mod tests {
 
     #[test]
     fn nonces_stay_unique_within_one_millisecond() {
-        let mut hb = Heartbeat::default();
+        let mut hb = Heartbeat::new(1);
         let a = hb.beat_now(ms(5));
         let b = hb.beat_now(ms(5));
         assert_eq!(a, 5);
         assert_eq!(b, 6);
+    }
+
+    #[test]
+    fn an_ack_of_an_earlier_beat_proves_life_with_its_own_rtt() {
+        let mut hb = Heartbeat::new(2);
+        hb.start(Duration::from_millis(1000), ms(1000));
+        assert_eq!(
+            hb.on_due(ms(1000)),
+            Some(Due::Beat {
+                nonce: 1000,
+                missed: false
+            })
+        );
+        assert_eq!(
+            hb.on_due(ms(2000)),
+            Some(Due::Beat {
+                nonce: 2000,
+                missed: true
+            })
+        );
+        // The first beat's answer, 1.5 s late: alive, RTT from its own send.
+        assert_eq!(hb.on_ack(ms(2500), 1000), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            hb.on_due(ms(3000)),
+            Some(Due::Beat {
+                nonce: 3000,
+                missed: false
+            })
+        );
+        assert_eq!(hb.on_ack(ms(3500), 2000), Some(Duration::from_millis(1500)));
+        // A repeated or unknown nonce counts for nothing.
+        assert_eq!(hb.on_ack(ms(3600), 2000), None);
+        assert_eq!(hb.on_ack(ms(3600), 999), None);
+    }
+
+    #[test]
+    fn only_tolerance_beats_in_a_row_make_a_zombie() {
+        let mut hb = Heartbeat::new(2);
+        hb.start(Duration::from_millis(1000), ms(1000));
+        assert!(matches!(hb.on_due(ms(1000)), Some(Due::Beat { .. })));
+        assert!(matches!(hb.on_due(ms(2000)), Some(Due::Beat { .. })));
+        assert_eq!(hb.on_due(ms(3000)), Some(Due::Zombie));
     }
 }

@@ -66,9 +66,9 @@ impl Transport {
         Self {
             transmits: BoundedQueue::new(config.max_outbound_frames),
             events: BoundedQueue::new(config.max_pending_events),
+            heartbeat: Heartbeat::new(config.heartbeat_tolerance),
             config,
             state: State::Idle,
-            heartbeat: Heartbeat::default(),
             seq: SeqTracker::default(),
             closing: None,
             stats: Stats::default(),
@@ -82,8 +82,9 @@ impl Transport {
         self.state
     }
 
-    /// The last sequence number the owner has taken from `poll_event`
-    /// (`None` is sent as -1). This is what heartbeats and Resume carry.
+    /// The last sequence number received: the last numbered message
+    /// accepted into the event queue (`None` is sent as -1). This is what
+    /// heartbeats and Resume carry.
     pub fn seq_ack(&self) -> Option<u16> {
         self.seq.ack()
     }
@@ -117,16 +118,26 @@ impl Transport {
             return;
         }
         self.state = State::Open;
-        self.heartbeat = Heartbeat::default();
+        self.heartbeat = Heartbeat::new(self.config.heartbeat_tolerance);
         self.closing = None;
-        self.seq.on_new_socket();
         self.events.push_control(Event::Connected);
     }
 
     /// A complete message arrived on the socket. Bad input becomes an
     /// [`Event::InvalidFrame`] and the socket stays up; only an oversized
     /// message closes it (1009).
+    ///
+    /// A numbered message is received (and acknowledged from then on) when
+    /// it is queued as an event. When the queue is full it is not received:
+    /// the socket is dropped resumably and the server replays it.
     pub fn handle_frame(&mut self, now: Instant, frame: Frame<'_>) {
+        let room = !self.events.is_full();
+        self.receive_frame(now, frame, room);
+    }
+
+    /// `handle_frame` for an owner that keeps the event queue that counts:
+    /// `room` says whether it can take one more message.
+    pub(crate) fn receive_frame(&mut self, now: Instant, frame: Frame<'_>, room: bool) {
         if !self.state.has_socket() {
             return;
         }
@@ -141,8 +152,8 @@ impl Transport {
             self.heartbeat.on_proof_of_life();
         }
         match codec::decode(frame) {
-            Ok(incoming) => self.on_message(now, incoming),
-            Err(e) => self.on_invalid(e),
+            Ok(incoming) => self.on_message(now, incoming, room),
+            Err(e) => self.on_invalid(e, room),
         }
     }
 
@@ -152,10 +163,13 @@ impl Transport {
         if !self.state.has_socket() {
             return;
         }
-        self.on_invalid(DecodeError::TooLarge {
-            size,
-            max: self.config.max_message_size,
-        });
+        // Reported past the bound if need be: the socket ends right after.
+        self.stats.invalid_frames += 1;
+        self.events
+            .push_control(Event::InvalidFrame(DecodeError::TooLarge {
+                size,
+                max: self.config.max_message_size,
+            }));
         self.drop_socket(CloseCode::MESSAGE_TOO_BIG);
     }
 
@@ -173,7 +187,7 @@ impl Transport {
         if self.state != State::Open {
             return;
         }
-        match self.heartbeat.on_due(now, self.config.heartbeat_tolerance) {
+        match self.heartbeat.on_due(now) {
             Some(Due::Beat { nonce, missed }) => {
                 self.stats.heartbeats_missed += u64::from(missed);
                 self.queue_heartbeat(nonce);
@@ -207,13 +221,9 @@ impl Transport {
         Some(t)
     }
 
-    /// The next event. Taking a [`Event::Message`] acknowledges its seq.
+    /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        let event = self.events.pop()?;
-        if let Event::Message(Incoming { seq: Some(seq), .. }) = &event {
-            self.seq.deliver(*seq);
-        }
-        Some(event)
+        self.events.pop()
     }
 
     /// When `handle_timeout` should next be called.
@@ -284,7 +294,7 @@ impl Transport {
             });
         }
         self.transmits.clear();
-        self.heartbeat = Heartbeat::default();
+        self.heartbeat.stop();
         self.closing = None;
         self.state = State::Terminated;
     }
@@ -319,17 +329,6 @@ impl Transport {
         }
     }
 
-    /// Takes the next event without acknowledging its seq: the session
-    /// acknowledges when its own owner takes the message.
-    pub(crate) fn poll_event_unacked(&mut self) -> Option<Event> {
-        self.events.pop()
-    }
-
-    /// The session's owner took the message with `seq`.
-    pub(crate) fn acknowledge(&mut self, seq: u16) {
-        self.seq.deliver(seq);
-    }
-
     /// A new session: forget every sequence number.
     pub(crate) fn reset_seq(&mut self) {
         self.seq.reset();
@@ -337,12 +336,20 @@ impl Transport {
 
     // ---- internals ----
 
-    fn on_message(&mut self, now: Instant, incoming: Incoming) {
+    fn on_message(&mut self, now: Instant, incoming: Incoming, room: bool) {
         if let Some(seq) = incoming.seq {
-            if !self.seq.receive(seq) {
+            if !self.seq.is_new(seq) {
                 self.stats.duplicates_skipped += 1;
                 return;
             }
+            if !room {
+                // Not received, so not acknowledged: the server replays it
+                // after the resume, once the owner has made room.
+                self.stats.messages_refused += 1;
+                self.drop_socket(CloseCode::RESUMABLE);
+                return;
+            }
+            self.seq.receive(seq);
         }
         match &incoming.message {
             ServerMessage::HeartbeatAck(ack) => {
@@ -361,22 +368,22 @@ impl Transport {
             }
             _ => {}
         }
-        self.push_event(Event::Message(incoming));
+        self.push_event(Event::Message(incoming), room);
     }
 
-    fn on_invalid(&mut self, e: DecodeError) {
+    fn on_invalid(&mut self, e: DecodeError, room: bool) {
         self.stats.invalid_frames += 1;
-        self.push_event(Event::InvalidFrame(e));
+        self.push_event(Event::InvalidFrame(e), room);
     }
 
-    /// Queues an event; when the owner has fallen `max_pending_events`
-    /// behind, the socket is dropped resumably instead of growing the queue.
-    fn push_event(&mut self, event: Event) {
-        if self.events.is_full() {
-            self.events.push_control(event);
+    /// Queues an event that no replay would bring back (an unnumbered
+    /// message, an invalid frame). Without room it still goes in, once: the
+    /// socket is dropped resumably, so nothing more arrives until the owner
+    /// has made room.
+    fn push_event(&mut self, event: Event, room: bool) {
+        self.events.push_control(event);
+        if !room {
             self.drop_socket(CloseCode::RESUMABLE);
-        } else {
-            self.events.push_control(event);
         }
     }
 

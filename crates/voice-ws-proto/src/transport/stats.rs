@@ -20,6 +20,10 @@ pub struct Stats {
     pub heartbeats_missed: u64,
     /// Frames that could not be decoded.
     pub invalid_frames: u64,
-    /// Replayed messages skipped because they were already queued.
+    /// Numbered messages skipped because their seq was not after the last
+    /// received (a replay or repeat of a message already received).
     pub duplicates_skipped: u64,
+    /// Numbered messages refused because the event queue was full; each
+    /// dropped the socket resumably, and the server replays them.
+    pub messages_refused: u64,
 }
