@@ -413,3 +413,38 @@ fn a_socket_opened_after_its_connect_timed_out_is_aborted() {
     assert!(d.events().is_empty());
     assert_eq!(d.poll_connect(), None);
 }
+
+/// A drop after Identify but before Ready: there is no session to resume
+/// (Discord answers such a Resume with 4006), so the next socket identifies
+/// again with the same credentials, and the new session's seqs start from
+/// "nothing received".
+#[test]
+fn a_drop_before_ready_identifies_again_with_the_same_credentials() {
+    let mut d = Driver::new();
+    d.start();
+    d.accept();
+    assert_eq!(d.sent_ops(), vec![0]);
+    d.server(HELLO);
+    d.server(r#"{"op":11,"d":{"user_ids":["1234"]},"seq":7}"#);
+    d.close(Some(1006));
+    let events = d.events();
+    assert_eq!(reconnects(&events), vec![(1, ms(0), false)], "{events:?}");
+    d.accept();
+    let sent = d.transmits();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_json(&sent[0], IDENTIFY);
+    let hello_at = d.now_ms();
+    d.server(HELLO);
+    d.server(READY);
+    assert_eq!(d.session.phase(), Phase::Active);
+    assert_eq!(
+        d.session.seq_ack(),
+        None,
+        "seq 7 belonged to the old session"
+    );
+    d.events();
+    d.advance_to(hello_at + 13_750);
+    let sent = d.transmits();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    heartbeat(&sent[0], -1);
+}

@@ -250,20 +250,17 @@ impl Sim {
     }
 
     fn check_event(&mut self, e: &Event) {
-        match e {
-            Event::Reconnecting { attempt, .. } => {
-                assert!(
-                    *attempt <= MAX_ATTEMPTS,
-                    "attempt {attempt} over the cap {MAX_ATTEMPTS}"
-                );
-                assert!(
-                    *attempt == 1 || *attempt == self.last_attempt + 1,
-                    "attempt {attempt} after {}",
-                    self.last_attempt
-                );
-                self.last_attempt = *attempt;
-            }
-            _ => {}
+        if let Event::Reconnecting { attempt, .. } = e {
+            assert!(
+                *attempt <= MAX_ATTEMPTS,
+                "attempt {attempt} over the cap {MAX_ATTEMPTS}"
+            );
+            assert!(
+                *attempt == 1 || *attempt == self.last_attempt + 1,
+                "attempt {attempt} after {}",
+                self.last_attempt
+            );
+            self.last_attempt = *attempt;
         }
     }
 

@@ -228,3 +228,71 @@ fn a_new_socket_after_a_zombie_starts_a_fresh_heartbeat() {
         "the previous socket's unanswered beat does not carry over"
     );
 }
+
+/// A server that always answers 1.5 intervals late: with tolerance 2 each
+/// late ACK echoes a nonce sent on this socket, proves it alive and clears
+/// the count before the second unanswered beat falls due.
+#[test]
+fn a_server_slower_than_one_interval_is_alive_with_tolerance_2() {
+    let mut config = TransportConfig::default();
+    config.heartbeat_tolerance = 2;
+    let mut p = Pair::with_config(config);
+    p.open_with_hello(1000);
+    let mut sent = Vec::new();
+    for beat in 1..=10u64 {
+        p.advance_to(beat * 1000);
+        sent.push(p.expect_one_heartbeat(-1));
+        // The ACK of the beat sent 1.5 intervals ago arrives now + 500 ms.
+        if beat >= 2 {
+            p.advance_to(beat * 1000 + 500);
+            let late = sent[sent.len() - 2];
+            p.server_text(&format!(r#"{{"op":6,"d":{{"t":{late}}}}}"#));
+            let events = p.drain_events();
+            assert_eq!(
+                events,
+                vec![Event::HeartbeatAck { rtt: ms(1500) }],
+                "beat {beat}: RTT from the answered beat's own send time"
+            );
+        }
+    }
+    assert_eq!(p.t.state(), State::Open, "never a zombie");
+    assert_eq!(p.t.rtt(), Some(ms(1500)));
+    assert_eq!(p.t.stats().heartbeats_acked, 9);
+}
+
+/// The same server with tolerance 1 is a zombie at the second due time:
+/// the default stays strict.
+#[test]
+fn a_server_slower_than_one_interval_is_a_zombie_with_tolerance_1() {
+    let mut p = Pair::new();
+    p.open_with_hello(1000);
+    p.advance_to(1000);
+    p.expect_one_heartbeat(-1);
+    p.advance_to(2000);
+    assert_eq!(p.drain_events()[0], Event::Zombified);
+}
+
+/// An ACK of a nonce this socket never sent (or sent on an earlier socket)
+/// proves nothing.
+#[test]
+fn an_ack_of_a_foreign_nonce_proves_nothing() {
+    let mut config = TransportConfig::default();
+    config.heartbeat_tolerance = 2;
+    let mut p = Pair::with_config(config);
+    p.open_with_hello(1000);
+    p.advance_to(1000);
+    let old = p.expect_one_heartbeat(-1);
+    p.server_close(Some(1006));
+    p.drain_events();
+    p.open_with_hello(1000);
+    p.advance_to(2000);
+    p.expect_one_heartbeat(-1);
+    p.advance_to(2100);
+    p.server_text(&format!(r#"{{"op":6,"d":{{"t":{old}}}}}"#));
+    p.server_text(r#"{"op":6,"d":{"t":123456}}"#);
+    assert!(p.drain_events().is_empty());
+    p.advance_to(3000);
+    p.expect_one_heartbeat(-1);
+    p.advance_to(4000);
+    assert_eq!(p.drain_events()[0], Event::Zombified);
+}

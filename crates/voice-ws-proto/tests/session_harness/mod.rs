@@ -189,8 +189,7 @@ impl Driver {
         core::iter::from_fn(|| self.session.poll_transmit()).collect()
     }
 
-    /// Everything the session has to say, in order (taking a message
-    /// acknowledges its seq).
+    /// Everything the session has to say, in order.
     pub(crate) fn events(&mut self) -> Vec<Event> {
         core::iter::from_fn(|| self.session.poll_event()).collect()
     }
