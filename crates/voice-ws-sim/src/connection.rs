@@ -30,6 +30,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_MESSAGE: usize = 1 << 20;
 
 // Close codes the gateway itself uses on bad client input.
+const UNKNOWN_OPCODE: u16 = 4001;
 const DECODE_FAILED: u16 = 4002;
 const NOT_AUTHENTICATED: u16 = 4003;
 const ALREADY_AUTHENTICATED: u16 = 4005;
@@ -315,18 +316,24 @@ impl Conn {
             1 => self.on_select_protocol(d).await,
             3 => self.on_heartbeat(d).await,
             7 => self.on_resume(d).await,
-            // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome.
+            // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
+            // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            // Everything else (including unknown ops) is recorded and ignored.
-            _ => Flow::Continue,
+            5 | 23 | 31 => Flow::Continue,
+            // Anything else, server-to-client ops included (already recorded).
+            _ => self.close(UNKNOWN_OPCODE).await,
         }
     }
 
+    /// Client binary frames are `[op][payload]` with no seq (docs/protocol.md).
     async fn on_binary(&mut self, bytes: &[u8]) -> Flow {
-        if !bytes.is_empty() && self.session.is_none() {
-            return self.close(NOT_AUTHENTICATED).await;
+        match bytes.first() {
+            None => self.close(DECODE_FAILED).await,
+            // MLS Key Package, MLS Commit Welcome.
+            Some(26 | 28) if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
+            Some(26 | 28) => Flow::Continue,
+            Some(_) => self.close(UNKNOWN_OPCODE).await,
         }
-        Flow::Continue
     }
 
     async fn on_identify(&mut self, d: &Value) -> Flow {

@@ -13,14 +13,23 @@
 //! not use `voice-ws-proto`, so a codec bug cannot hide on both sides.
 //! Ready scenarios live in [`scenario`].
 //!
-//! Like Discord, it closes on client mistakes, so conformance tests catch them:
-//! 4002 for a text frame that is not JSON or has no integer `op`; 4003 for
-//! Select Protocol, Speaking, DAVE messages or binary frames before
-//! Identify/Resume; 4005 for a second Identify/Resume; 4020 for a heartbeat
-//! nonce that is not a JSON integer, or missing Identify/Resume fields; 4012
-//! and 4016 for an unknown protocol or encryption mode; 4006 for a Resume of an
-//! unknown session or with the wrong token. Unknown ops are recorded and
-//! ignored. A Resume without `seq_ack` is resumed without replay (pre-v8).
+//! Like Discord, it closes on client mistakes, so conformance tests catch them
+//! (every frame is recorded before the close):
+//! - 4001 for an op a client may not send: JSON ops other than 0 Identify,
+//!   1 Select Protocol, 3 Heartbeat, 5 Speaking, 7 Resume, 23 DAVE Transition
+//!   Ready and 31 DAVE MLS Invalid Commit Welcome; binary ops other than
+//!   26 MLS Key Package and 28 MLS Commit Welcome;
+//! - 4002 for a text frame that is not JSON or has no integer `op`, or an
+//!   empty binary frame;
+//! - 4003 for Select Protocol, Speaking, DAVE messages or binary frames before
+//!   Identify/Resume;
+//! - 4005 for a second Identify/Resume;
+//! - 4020 for a heartbeat nonce that is not a JSON integer, or missing
+//!   Identify/Resume fields;
+//! - 4012 and 4016 for an unknown protocol or encryption mode;
+//! - 4006 for a Resume of an unknown session or with the wrong token.
+//!
+//! A Resume without `seq_ack` is resumed without replay (pre-v8).
 //!
 //! ```
 //! use std::time::Duration;

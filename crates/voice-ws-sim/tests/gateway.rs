@@ -433,16 +433,18 @@ async fn fault_frames_are_exact() {
 }
 
 #[tokio::test]
-async fn client_garbage_and_unknown_ops() {
+async fn client_garbage_closes_only_that_connection() {
     let sim = sim(SimConfig::default()).await;
     let (mut healthy, _) = Client::ready(&sim).await;
 
-    // Unknown ops (text and binary) are recorded and ignored.
+    // Known client ops, with unknown fields, are accepted.
     healthy
-        .send(r#"{"op":99,"d":{"x":[1,2]},"extra":true}"#)
+        .send(r#"{"op":5,"d":{"speaking":1,"delay":0,"ssrc":1},"extra":true}"#)
         .await;
+    healthy.send(r#"{"op":23,"d":{"transition_id":1}}"#).await;
+    healthy.send(r#"{"op":31,"d":{"transition_id":1}}"#).await;
     healthy.send_binary(&[26, 1, 2, 3]).await;
-    healthy.send_binary(&[250]).await;
+    healthy.send_binary(&[28, 4]).await;
     healthy.send(&heartbeat(1, -1)).await;
     assert_eq!(healthy.recv_json().await["op"], 6);
 
@@ -453,12 +455,44 @@ async fn client_garbage_and_unknown_ops() {
     let mut no_op = Client::hello(&sim).await;
     no_op.send(r#"{"d":{}}"#).await;
     assert_eq!(no_op.recv_close().await, Some(4002));
+    let (mut empty, _) = Client::ready(&sim).await;
+    empty.send_binary(&[]).await;
+    assert_eq!(empty.recv_close().await, Some(4002));
 
     healthy.send(&heartbeat(2, -1)).await;
     assert_eq!(healthy.recv_json().await["op"], 6);
     let log = &sim.connections()[0];
-    assert_eq!(log.received_ops(), [0, 99, 26, 250, 3, 3]);
+    assert_eq!(log.received_ops(), [0, 5, 23, 31, 26, 28, 3, 3]);
+    assert_eq!(log.received_json()[1]["extra"], json!(true));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_client_ops_close_4001_after_being_recorded() {
+    let sim = sim(SimConfig::default()).await;
+    // Unknown JSON op, after Ready.
+    let (mut client, _) = Client::ready(&sim).await;
+    client.send(r#"{"op":99,"d":{"x":[1,2]}}"#).await;
+    assert_eq!(client.recv_close().await, Some(4001));
+    let log = ended(&sim, 0).await;
+    assert_eq!(log.received_ops(), [0, 99]);
     assert_eq!(log.received_json()[1]["d"]["x"], json!([1, 2]));
+    assert_eq!(log.server_close(), Some(Some(4001)));
+
+    // A server-to-client op sent by the client is unknown too, even before Identify.
+    for op in [2, 4, 6, 8, 9, 18, 24, 256] {
+        let mut client = Client::hello(&sim).await;
+        client.send(&format!(r#"{{"op":{op},"d":null}}"#)).await;
+        assert_eq!(client.recv_close().await, Some(4001), "op {op}");
+    }
+
+    // Unknown binary ops (client frames are [op][payload], no seq).
+    let (mut binary, _) = Client::ready(&sim).await;
+    binary.send_binary(&[250, 1]).await;
+    assert_eq!(binary.recv_close().await, Some(4001));
+    let mut early = Client::hello(&sim).await;
+    early.send_binary(&[25]).await;
+    assert_eq!(early.recv_close().await, Some(4001));
     sim.shutdown().await;
 }
 
@@ -468,6 +502,14 @@ async fn authentication_rules() {
     let mut early = Client::hello(&sim).await;
     early.send(SELECT_PROTOCOL).await;
     assert_eq!(early.recv_close().await, Some(4003));
+    let mut early_dave = Client::hello(&sim).await;
+    early_dave
+        .send(r#"{"op":23,"d":{"transition_id":1}}"#)
+        .await;
+    assert_eq!(early_dave.recv_close().await, Some(4003));
+    let mut early_binary = Client::hello(&sim).await;
+    early_binary.send_binary(&[26, 1]).await;
+    assert_eq!(early_binary.recv_close().await, Some(4003));
 
     let (mut twice, _) = Client::ready(&sim).await;
     twice.send(IDENTIFY).await;
