@@ -26,7 +26,10 @@ pub struct SimConfig {
     /// Default `1`.
     pub dave_protocol_version: u16,
     /// How many replayable messages each session keeps for resume (oldest are
-    /// dropped first). Default `1024`.
+    /// dropped first). A Resume whose `seq_ack` asks for a message no longer
+    /// kept (`-1` once anything was dropped) is closed with 4006 and the session
+    /// is forgotten, as on Discord; it is never answered with a partial replay.
+    /// `0` keeps nothing. Default `1024`.
     pub replay_capacity: usize,
     /// Whether every frame is kept in [`ConnectionLog`](crate::ConnectionLog)
     /// `received`/`sent`. Turn off for long runs at scale, where the logs would

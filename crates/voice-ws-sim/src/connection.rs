@@ -405,8 +405,12 @@ impl Conn {
             seq_ack,
             pending,
         );
-        let Some((bound, replay)) = resumed else {
-            return self.close(SESSION_INVALID).await;
+        let (bound, replay) = match resumed {
+            Ok(resumed) => resumed,
+            Err(refusal) => {
+                debug!(index = self.index, ?refusal, "resume refused");
+                return self.close(SESSION_INVALID).await;
+            }
         };
         self.session = Some(bound);
         if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {

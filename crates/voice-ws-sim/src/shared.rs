@@ -35,6 +35,27 @@ struct Inner {
     sessions_created: u64,
 }
 
+impl Inner {
+    fn forget(&mut self, session_id: &str) {
+        self.sessions.remove(session_id);
+        if self.active.as_deref() == Some(session_id) {
+            self.active = None;
+        }
+    }
+}
+
+/// Why a Resume is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// No session with that id (never identified, or forgotten).
+    Unknown,
+    /// The session exists but the token differs; the session is kept.
+    WrongToken,
+    /// A message after the Resume's `seq_ack` is no longer in the replay
+    /// buffer; the session is forgotten.
+    Evicted,
+}
+
 /// Which way a frame went.
 #[derive(Clone, Copy)]
 pub(crate) enum Dir {
@@ -201,7 +222,7 @@ impl Shared {
 
     /// Moves a session to connection `index`. Returns the binding and what to
     /// send after Resumed (the replay, then this connection's early pushes), or
-    /// `None` when the session is unknown or the token does not match.
+    /// why the Resume is refused (every refusal is a 4006).
     pub(crate) fn resume(
         &self,
         index: usize,
@@ -210,15 +231,23 @@ impl Shared {
         token: &str,
         seq_ack: Option<i64>,
         local_pending: Vec<ServerPush>,
-    ) -> Option<(Bound, Vec<Message>)> {
+    ) -> Result<(Bound, Vec<Message>), Refusal> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let session = inner.sessions.get_mut(session_id)?;
+        let session = inner.sessions.get_mut(session_id).ok_or(Refusal::Unknown)?;
         if session.token != token {
-            return None;
+            return Err(Refusal::WrongToken);
         }
         // No seq_ack at all is the pre-v8 resume: nothing is replayed.
-        let mut out = seq_ack.map_or_else(Vec::new, |ack| session.replay_after(ack));
+        let replay = match seq_ack {
+            None => Some(Vec::new()),
+            Some(ack) => session.replay_after(ack),
+        };
+        let Some(mut out) = replay else {
+            // Discord closes the session: it cannot be resumed any more.
+            inner.forget(session_id);
+            return Err(Refusal::Evicted);
+        };
         out.extend(local_pending.iter().map(|p| session.push(p)));
         session.live = Some(Live { conn: index, tx });
         let bound = Bound {
@@ -231,15 +260,11 @@ impl Shared {
         if let Some(log) = inner.logs.get_mut(index) {
             log.session_id = Some(session_id.to_owned());
         }
-        Some((bound, out))
+        Ok((bound, out))
     }
 
     pub(crate) fn forget_session(&self, session_id: &str) {
-        let mut inner = self.lock();
-        inner.sessions.remove(session_id);
-        if inner.active.as_deref() == Some(session_id) {
-            inner.active = None;
-        }
+        self.lock().forget(session_id);
     }
 
     /// A push scheduled by connection `index` for its own session. Returns the

@@ -260,6 +260,104 @@ async fn resume_of_unknown_or_refused_session_closes_4006() {
     sim.shutdown().await;
 }
 
+/// A session with `n` messages pushed (seqs `start..start+n`) and received,
+/// whose connection was then closed by the client.
+async fn session_with_pushes(sim: &Sim, n: u16) {
+    let (mut client, _) = Client::ready(sim).await;
+    for i in 0..n {
+        sim.push(speaking(&format!("u{i}")));
+        client.recv_json().await;
+    }
+    client.close(1000).await;
+}
+
+#[tokio::test]
+async fn resume_past_the_replay_buffer_closes_4006() {
+    let config = || {
+        SimConfig::default()
+            .with_start_seq(100)
+            .with_replay_capacity(3)
+    };
+    // Five pushed (100..=104), three kept (102..=104).
+    let gw = sim(config()).await;
+    session_with_pushes(&gw, 5).await;
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(101)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    let replay: Vec<u16> = [
+        client.recv().await,
+        client.recv().await,
+        client.recv().await,
+    ]
+    .iter()
+    .map(seq_of)
+    .collect();
+    assert_eq!(replay, [102, 103, 104]);
+    client.expect_silence(QUIET).await;
+    client.close(1000).await;
+    // Nothing missed: resumes, replays nothing.
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(104)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    client.expect_silence(QUIET).await;
+    client.close(1000).await;
+    // Asks for 101, which is gone: 4006 instead of a replay with a gap...
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(100)).await;
+    assert_eq!(client.recv_close().await, Some(4006));
+    assert_eq!(ended(&gw, 3).await.sent_ops(), [8]);
+    // ...and the session is gone for good.
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(104)).await;
+    assert_eq!(client.recv_close().await, Some(4006));
+    gw.shutdown().await;
+
+    // seq_ack -1 after an eviction.
+    let gw = sim(config()).await;
+    session_with_pushes(&gw, 4).await;
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(-1)).await;
+    assert_eq!(client.recv_close().await, Some(4006));
+    gw.shutdown().await;
+
+    // seq_ack -1 with nothing evicted replays everything.
+    let gw = sim(config()).await;
+    session_with_pushes(&gw, 3).await;
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(-1)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    for want in 100..103 {
+        assert_eq!(seq_of(&client.recv().await), want);
+    }
+    gw.shutdown().await;
+}
+
+#[tokio::test]
+async fn replay_gap_detection_uses_serial_order_across_the_wrap() {
+    // 65534, 65535, 0, 1, 2 pushed; 0..=2 kept; 65535 evicted.
+    let config = || {
+        SimConfig::default()
+            .with_start_seq(65534)
+            .with_replay_capacity(3)
+    };
+    let gw = sim(config()).await;
+    session_with_pushes(&gw, 5).await;
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(65535)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    for want in [0, 1, 2] {
+        assert_eq!(seq_of(&client.recv().await), want);
+    }
+    gw.shutdown().await;
+
+    let gw = sim(config()).await;
+    session_with_pushes(&gw, 5).await;
+    let mut client = Client::hello(&gw).await;
+    client.send(&resume(65534)).await;
+    assert_eq!(client.recv_close().await, Some(4006));
+    gw.shutdown().await;
+}
+
 #[tokio::test]
 async fn seqs_wrap_and_replay_across_the_wrap() {
     let sim = sim(SimConfig::default().with_start_seq(65534)).await;
