@@ -354,21 +354,26 @@ impl Conn {
             token: token.to_owned(),
             dave_protocol_version: dave,
         };
-        let pending = std::mem::take(&mut self.pending);
-        let (bound, after_ready) =
-            self.shared
-                .identify(self.index, self.tx.clone(), identity, pending);
-        let ready = wire::ready(
-            bound.ssrc,
-            self.shared.port,
-            self.shared.config.heartbeat_interval_ms,
-        );
-        self.session = Some(bound);
-        if self.send_auto(Message::text(ready)).await == Flow::End {
+        let bound = self.shared.identify(self.index, self.tx.clone(), identity);
+        self.session = Some(bound.clone());
+        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
             return Flow::End;
         }
-        if self.send_all(after_ready).await == Flow::End {
-            return Flow::End;
+        // A Ready that is not sent (silence) leaves the session unresumable.
+        if !self.silent && !self.peer_closed {
+            let pending = std::mem::take(&mut self.pending);
+            let after_ready = self.shared.ready(&bound, pending);
+            let ready = wire::ready(
+                bound.ssrc,
+                self.shared.port,
+                self.shared.config.heartbeat_interval_ms,
+            );
+            if self.send(Message::text(ready)).await == Flow::End {
+                return Flow::End;
+            }
+            if self.send_all(after_ready).await == Flow::End {
+                return Flow::End;
+            }
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -413,6 +418,9 @@ impl Conn {
             }
         };
         self.session = Some(bound);
+        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
+            return Flow::End;
+        }
         if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {
             return Flow::End;
         }

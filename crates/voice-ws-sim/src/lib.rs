@@ -27,7 +27,9 @@
 //! - 4020 for a heartbeat nonce that is not a JSON integer, or missing
 //!   Identify/Resume fields;
 //! - 4012 and 4016 for an unknown protocol or encryption mode;
-//! - 4006 for a Resume of an unknown session or with the wrong token, or whose
+//! - 4006 for a Resume of an unknown session, of a session whose Identify was
+//!   never answered with Ready (see [`Trigger::BeforeReady`]), with the wrong
+//!   token, or whose
 //!   `seq_ack` asks for messages the session's bounded replay buffer
 //!   ([`SimConfig::replay_capacity`]) no longer holds (the session is then gone).
 //!

@@ -30,6 +30,12 @@ pub enum Trigger {
     /// Right after the WebSocket handshake, before Hello is sent (so
     /// [`Action::GoSilent`] here suppresses Hello).
     OnOpen,
+    /// When an Identify or a Resume was accepted, before Ready (or Resumed and
+    /// its replay) is sent. [`Action::Close`], [`Action::Reset`] or
+    /// [`Action::GoSilent`] here end or stall the handshake before Ready; a
+    /// session whose Ready was never sent cannot be resumed (4006), and a new
+    /// Identify with the same credentials starts it afresh.
+    BeforeReady,
     /// After Ready (on Identify) or after Resumed and its replay (on Resume)
     /// were sent.
     AfterReady,
@@ -119,6 +125,18 @@ impl ConnectionPlan {
     /// Reset the TCP connection after the Nth heartbeat.
     pub fn reset_after_heartbeats(n: u32) -> Self {
         Self::new().then(Trigger::AfterHeartbeats(n), Action::Reset)
+    }
+
+    /// Close with `code` once Identify or Resume arrived, before Ready (or
+    /// Resumed) is sent.
+    pub fn close_before_ready(code: u16) -> Self {
+        Self::new().then(Trigger::BeforeReady, Action::Close(code))
+    }
+
+    /// Keep the socket open but never send Ready (or Resumed), nor anything
+    /// else: a handshake that times out on the client's side.
+    pub fn withhold_ready() -> Self {
+        Self::new().then(Trigger::BeforeReady, Action::GoSilent)
     }
 
     /// Go silent right after Ready (or Resumed).

@@ -21,6 +21,8 @@ pub(crate) struct Session {
     pub(crate) generation: u64,
     pub(crate) dave_protocol_version: u16,
     pub(crate) live: Option<Live>,
+    /// Ready was sent: only then can the session be resumed.
+    pub(crate) ready: bool,
     next_seq: u16,
     replay: ReplayBuffer,
 }
@@ -40,6 +42,7 @@ impl Session {
             generation,
             dave_protocol_version,
             live: None,
+            ready: false,
             next_seq: start_seq,
             replay: ReplayBuffer::new(replay_capacity),
         }

@@ -28,9 +28,10 @@ pub(crate) struct Shared {
 struct Inner {
     logs: Vec<ConnectionLog>,
     sessions: HashMap<String, Session>,
-    /// Target of [`Sim::push`](crate::Sim::push): the last session identified or resumed.
+    /// Target of [`Sim::push`](crate::Sim::push): the last session that got
+    /// Ready or was resumed.
     active: Option<String>,
-    /// Pushes made before any session existed; the first Identify takes them.
+    /// Pushes made before any session existed; the first Ready takes them.
     pending: Vec<ServerPush>,
     sessions_created: u64,
 }
@@ -51,6 +52,8 @@ pub(crate) enum Refusal {
     Unknown,
     /// The session exists but the token differs; the session is kept.
     WrongToken,
+    /// Identified, but Ready was never sent; the session is forgotten.
+    NotReady,
     /// A message after the Resume's `seq_ack` is no longer in the replay
     /// buffer; the session is forgotten.
     Evicted,
@@ -176,14 +179,14 @@ impl Shared {
     }
 
     /// Starts a new session (replacing one with the same id) served by `index`.
-    /// Returns the binding and the pushes to send after Ready, already sequenced.
+    /// It cannot be resumed, and [`Sim::push`](crate::Sim::push) does not
+    /// target it, until [`Shared::ready`] says Ready is going out.
     pub(crate) fn identify(
         &self,
         index: usize,
         tx: UnboundedSender<Message>,
         identity: Identity,
-        local_pending: Vec<ServerPush>,
-    ) -> (Bound, Vec<Message>) {
+    ) -> Bound {
         let mut guard = self.lock();
         let inner = &mut *guard;
         inner.sessions_created += 1;
@@ -199,25 +202,43 @@ impl Shared {
             self.config.replay_capacity,
         );
         session.live = Some(Live { conn: index, tx });
+        let id = identity.session_id;
+        inner.sessions.insert(id.clone(), session);
+        if let Some(log) = inner.logs.get_mut(index) {
+            log.session_id = Some(id.clone());
+        }
+        Bound {
+            session_id: id,
+            generation,
+            ssrc,
+            dave_protocol_version: identity.dave_protocol_version,
+        }
+    }
+
+    /// Ready is about to go out for `bound`: the session becomes resumable
+    /// and the target of [`Sim::push`](crate::Sim::push). Returns the pushes
+    /// to send right after Ready (held global ones, then this connection's
+    /// early ones), already sequenced.
+    pub(crate) fn ready(&self, bound: &Bound, local_pending: Vec<ServerPush>) -> Vec<Message> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let Some(session) = inner
+            .sessions
+            .get_mut(&bound.session_id)
+            .filter(|s| s.generation == bound.generation)
+        else {
+            // Replaced by another Identify meanwhile; nothing to announce.
+            return Vec::new();
+        };
+        session.ready = true;
         let global = std::mem::take(&mut inner.pending);
         let out = global
             .iter()
             .chain(local_pending.iter())
             .map(|p| session.push(p))
             .collect();
-        let id = identity.session_id;
-        inner.sessions.insert(id.clone(), session);
-        inner.active = Some(id.clone());
-        if let Some(log) = inner.logs.get_mut(index) {
-            log.session_id = Some(id.clone());
-        }
-        let bound = Bound {
-            session_id: id,
-            generation,
-            ssrc,
-            dave_protocol_version: identity.dave_protocol_version,
-        };
-        (bound, out)
+        inner.active = Some(bound.session_id.clone());
+        out
     }
 
     /// Moves a session to connection `index`. Returns the binding and what to
@@ -237,6 +258,11 @@ impl Shared {
         let session = inner.sessions.get_mut(session_id).ok_or(Refusal::Unknown)?;
         if session.token != token {
             return Err(Refusal::WrongToken);
+        }
+        if !session.ready {
+            // Ready never went out: on Discord's side the session never existed.
+            inner.forget(session_id);
+            return Err(Refusal::NotReady);
         }
         // No seq_ack at all is the pre-v8 resume: nothing is replayed.
         let replay = match seq_ack {

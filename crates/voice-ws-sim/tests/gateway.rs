@@ -359,6 +359,82 @@ async fn replay_gap_detection_uses_serial_order_across_the_wrap() {
 }
 
 #[tokio::test]
+async fn a_session_without_ready_cannot_be_resumed_and_identifies_afresh() {
+    let plan = ConnectionPlan::new().then(Trigger::BeforeReady, Action::Reset);
+    let sim = sim(SimConfig::default().with_start_seq(7).with_plan(plan)).await;
+    // Dropped after Identify, before Ready.
+    let mut client = Client::hello(&sim).await;
+    client.send(IDENTIFY).await;
+    assert!(matches!(client.next().await, Some(Err(_)) | None));
+    assert_eq!(ended(&sim, 0).await.sent_ops(), [8]);
+    // Pushed while no session has had Ready: held for the next Ready.
+    sim.push(speaking("held"));
+
+    // Nothing to resume: 4006, even with the right credentials.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(-1)).await;
+    assert_eq!(client.recv_close().await, Some(4006));
+
+    // The same credentials identify again: a fresh session, Ready again.
+    let (mut client, _) = Client::ready(&sim).await;
+    let held = client.recv_json().await;
+    assert_eq!(
+        (&held["d"]["user_id"], &held["seq"]),
+        (&json!("held"), &json!(7))
+    );
+    client.close(1000).await;
+    // That one reached Ready, so it resumes.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(7)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    let logs = sim.connections();
+    assert_eq!(logs[0].session_id.as_deref(), Some("my_session_id"));
+    assert_eq!(logs[2].sent_ops(), [8, 2, 5]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn withheld_ready_leaves_the_socket_open_and_unresumable() {
+    let sim = sim(SimConfig::default().with_plan(ConnectionPlan::withhold_ready())).await;
+    let mut stalled = Client::hello(&sim).await;
+    stalled.send(IDENTIFY).await;
+    stalled.send(&heartbeat(1, -1)).await;
+    stalled.expect_silence(QUIET).await;
+
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(-1)).await;
+    assert_eq!(client.recv_close().await, Some(4006));
+    // Re-Identify while the stalled socket is still open.
+    let (mut client, ready) = Client::ready(&sim).await;
+    assert_eq!(ready["op"], 2);
+    client.send(&heartbeat(2, -1)).await;
+    assert_eq!(client.recv_json().await["op"], 6);
+    assert_eq!(sim.connections()[0].sent_ops(), [8]);
+    drop(stalled);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn before_ready_on_resume_ends_before_resumed() {
+    let sim = sim(SimConfig::default()
+        .with_start_seq(0)
+        .with_plan(ConnectionPlan::default())
+        .with_plan(ConnectionPlan::close_before_ready(4015)))
+    .await;
+    session_with_pushes(&sim, 2).await;
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(0)).await;
+    assert_eq!(client.recv_close().await, Some(4015));
+    assert_eq!(ended(&sim, 1).await.sent_ops(), [8]);
+    // Still resumable: it had Ready on connection 0.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(0)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    assert_eq!(seq_of(&client.recv().await), 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn seqs_wrap_and_replay_across_the_wrap() {
     let sim = sim(SimConfig::default().with_start_seq(65534)).await;
     let (mut client, _) = Client::ready(&sim).await;
