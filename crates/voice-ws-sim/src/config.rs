@@ -1,6 +1,54 @@
-//! How a [`Sim`](crate::Sim) behaves: heartbeat interval, port, per-connection fault plans.
+//! How a [`Sim`](crate::Sim) behaves: heartbeat interval, port, start seqs,
+//! per-connection fault plans.
 
 use crate::plan::ConnectionPlan;
+
+/// Where a session's sequence numbers start ([`SimConfig::start_seq`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartSeq {
+    /// A new value for every session, from a per-process random seed and a
+    /// counter (not reproducible across runs: read the value from
+    /// [`ConnectionLog::start_seq`](crate::ConnectionLog::start_seq) and use
+    /// [`StartSeq::Fixed`] to replay a failure). Half of the sessions start
+    /// within 32 of the u16 wrap (65504..=65535), the others anywhere, so
+    /// wraparound is exercised by ordinary tests.
+    #[default]
+    Random,
+    /// Every session starts at this value.
+    Fixed(u16),
+}
+
+impl StartSeq {
+    /// The first seq of a new session; `nth` (the session counter) varies the
+    /// random choice between sessions.
+    pub(crate) fn pick(self, nth: u64) -> u16 {
+        match self {
+            Self::Fixed(seq) => seq,
+            Self::Random => {
+                let bits = random_bits(nth);
+                if bits & 1 == 0 {
+                    u16::MAX - ((bits >> 1) % 32) as u16
+                } else {
+                    (bits >> 16) as u16
+                }
+            }
+        }
+    }
+}
+
+/// 64 bits no test can predict, without a dependency: std's `RandomState` is
+/// seeded randomly per process (and varied per instance), hashed together with
+/// the clock and `nth`.
+fn random_bits(nth: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(nth);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(now);
+    hasher.finish()
+}
 
 /// Configuration of a [`Sim`](crate::Sim).
 ///
@@ -19,8 +67,11 @@ pub struct SimConfig {
     /// Connections beyond the list behave normally ([`ConnectionPlan::default`]).
     pub plans: Vec<ConnectionPlan>,
     /// Sequence number of the first replayable message of every new session.
-    /// Default `0`; use e.g. `65530` to exercise wraparound.
-    pub start_seq: u16,
+    /// Default [`StartSeq::Random`], so that clients assuming seqs start at 0
+    /// or never wrap fail; each session's value is recorded in
+    /// [`ConnectionLog::start_seq`](crate::ConnectionLog::start_seq), and
+    /// [`SimConfig::with_start_seq`] replays it.
+    pub start_seq: StartSeq,
     /// Highest DAVE protocol version the gateway supports. Session Description
     /// carries the minimum of this and the client's `max_dave_protocol_version`.
     /// Default `1`.
@@ -44,7 +95,7 @@ impl Default for SimConfig {
             heartbeat_interval_ms: 1000.0,
             port: 0,
             plans: Vec::new(),
-            start_seq: 0,
+            start_seq: StartSeq::Random,
             dave_protocol_version: 1,
             replay_capacity: 1024,
             record_frames: true,
@@ -82,9 +133,17 @@ impl SimConfig {
         self
     }
 
-    /// Sets [`SimConfig::start_seq`].
+    /// Every session's seqs start at `seq` ([`StartSeq::Fixed`]); e.g. `0` for
+    /// literal seqs in a test, `65533` to wrap after three messages.
     pub fn with_start_seq(mut self, seq: u16) -> Self {
-        self.start_seq = seq;
+        self.start_seq = StartSeq::Fixed(seq);
+        self
+    }
+
+    /// Each session's seqs start at a new random value ([`StartSeq::Random`],
+    /// the default).
+    pub fn with_random_start_seq(mut self) -> Self {
+        self.start_seq = StartSeq::Random;
         self
     }
 
@@ -109,5 +168,24 @@ impl SimConfig {
     /// The plan the connection with this accept index follows.
     pub fn plan_for(&self, index: usize) -> ConnectionPlan {
         self.plans.get(index).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_is_fixed_and_random_varies_and_often_wraps_soon() {
+        assert_eq!(StartSeq::Fixed(65533).pick(1), 65533);
+        assert_eq!(SimConfig::default().start_seq, StartSeq::Random);
+        let picks: Vec<u16> = (0..200).map(|n| StartSeq::Random.pick(n)).collect();
+        let near_wrap = picks.iter().filter(|s| **s >= 65504).count();
+        // 200 fair coin flips: far outside these bounds only if the mix is broken.
+        assert!((40..=180).contains(&near_wrap), "{near_wrap} of 200");
+        let mut distinct = picks.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(distinct.len() > 50, "{distinct:?}");
     }
 }

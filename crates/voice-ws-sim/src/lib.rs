@@ -4,7 +4,8 @@
 //! Ready, Select Protocol with Session Description, heartbeats with ACKs, and
 //! Resume with Resumed plus a replay of the buffered messages the client has
 //! not acknowledged (`seq_ack`, u16 serial order, shared by JSON and binary
-//! messages). Each accepted connection follows a [`ConnectionPlan`] of fault
+//! messages). A session's seqs start at a random value unless configured
+//! ([`StartSeq`]); the value is recorded in [`ConnectionLog::start_seq`]. Each accepted connection follows a [`ConnectionPlan`] of fault
 //! steps (withheld ACKs, close codes, TCP resets, silence, refused resumes,
 //! garbage frames, pushes), and every frame in both directions is recorded
 //! with a timestamp ([`Sim::connections`]).
@@ -73,7 +74,7 @@ mod sim;
 pub mod tls;
 mod wire;
 
-pub use config::SimConfig;
+pub use config::{SimConfig, StartSeq};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};

@@ -23,6 +23,8 @@ pub(crate) struct Session {
     pub(crate) live: Option<Live>,
     /// Ready was sent: only then can the session be resumed.
     pub(crate) ready: bool,
+    /// Seq of the session's first replayable message.
+    pub(crate) start_seq: u16,
     next_seq: u16,
     replay: ReplayBuffer,
 }
@@ -43,6 +45,7 @@ impl Session {
             dave_protocol_version,
             live: None,
             ready: false,
+            start_seq,
             next_seq: start_seq,
             replay: ReplayBuffer::new(replay_capacity),
         }

@@ -10,6 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::debug;
 
 use crate::config::SimConfig;
 use crate::push::ServerPush;
@@ -198,15 +199,18 @@ impl Shared {
             ssrc,
             generation,
             identity.dave_protocol_version,
-            self.config.start_seq,
+            self.config.start_seq.pick(generation),
             self.config.replay_capacity,
         );
+        let start_seq = session.start_seq;
         session.live = Some(Live { conn: index, tx });
         let id = identity.session_id;
         inner.sessions.insert(id.clone(), session);
         if let Some(log) = inner.logs.get_mut(index) {
             log.session_id = Some(id.clone());
+            log.start_seq = Some(start_seq);
         }
+        debug!(index, start_seq, "new session");
         Bound {
             session_id: id,
             generation,
@@ -282,9 +286,11 @@ impl Shared {
             ssrc: session.ssrc,
             dave_protocol_version: session.dave_protocol_version,
         };
+        let start_seq = session.start_seq;
         inner.active = Some(session_id.to_owned());
         if let Some(log) = inner.logs.get_mut(index) {
             log.session_id = Some(session_id.to_owned());
+            log.start_seq = Some(start_seq);
         }
         Ok((bound, out))
     }

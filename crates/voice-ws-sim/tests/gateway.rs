@@ -26,6 +26,13 @@ fn speaking(user: &str) -> ServerPush {
     }
 }
 
+/// The recorded first seq of the session on connection `index`.
+fn start_seq(sim: &Sim, index: usize) -> u16 {
+    sim.connections()[index]
+        .start_seq
+        .expect("the connection identified or resumed")
+}
+
 /// Polls until the sim has seen the connection end (its task recorded `ended_at`).
 async fn ended(sim: &Sim, index: usize) -> voice_ws_sim::ConnectionLog {
     for _ in 0..100 {
@@ -172,15 +179,16 @@ async fn pushes_made_before_any_session_follow_ready() {
     .await;
     sim.push(speaking("early"));
     let (mut client, _) = Client::ready(&sim).await;
+    let start = start_seq(&sim, 0);
     let first = client.recv_json().await;
     let second = client.recv_json().await;
     assert_eq!(
         (&first["d"]["user_id"], &first["seq"]),
-        (&json!("early"), &json!(0))
+        (&json!("early"), &json!(start))
     );
     assert_eq!(
         (&second["d"]["user_id"], &second["seq"]),
-        (&json!("plan"), &json!(1))
+        (&json!("plan"), &json!(start.wrapping_add(1)))
     );
     sim.shutdown().await;
 }
@@ -190,7 +198,7 @@ async fn go_silent_then_resume_replays_what_was_missed() {
     let plan = ConnectionPlan::new()
         .then(Trigger::AfterReady, Action::Push(speaking("seen")))
         .then(Trigger::AfterReady, Action::GoSilent);
-    let sim = sim(SimConfig::default().with_plan(plan)).await;
+    let sim = sim(SimConfig::default().with_start_seq(0).with_plan(plan)).await;
     let (mut zombie, _) = Client::ready(&sim).await;
     assert_eq!(zombie.recv_json().await["seq"], 0);
 
@@ -781,6 +789,9 @@ async fn demo_scenario_sequence() {
 
     // conn 0: pushes between ACKs, then silence with two messages held back.
     let (mut client, _) = Client::ready(&sim).await;
+    // Random unless configured: every seq below is relative to it.
+    let start = start_seq(&sim, 0);
+    let at = |k: u16| start.wrapping_add(k);
     let mut seen = Vec::new();
     for (nonce, pushes) in [(1, 1), (2, 2), (3, 2), (4, 0)] {
         client.send(&heartbeat(nonce, -1)).await;
@@ -790,7 +801,7 @@ async fn demo_scenario_sequence() {
         }
     }
     let seqs: Vec<u16> = seen.iter().map(seq_of).collect();
-    assert_eq!(seqs, [0, 1, 2, 3, 4]);
+    assert_eq!(seqs, [at(0), at(1), at(2), at(3), at(4)]);
     let binary_ops: Vec<u8> = seen
         .iter()
         .filter_map(|m| match m {
@@ -799,41 +810,72 @@ async fn demo_scenario_sequence() {
         })
         .collect();
     assert_eq!(binary_ops, [25, 27, 29, 30]);
-    client.send(&heartbeat(5, 4)).await;
+    client.send(&heartbeat(5, at(4).into())).await;
     client.expect_silence(QUIET).await;
 
     // conn 1: resume replays the two held-back messages, 4015 after 5 beats.
     let mut client = Client::hello(&sim).await;
-    client.send(&resume(4)).await;
+    client.send(&resume(at(4).into())).await;
     assert_eq!(client.recv_json().await["op"], 9);
     let replay = [client.recv_json().await, client.recv_json().await];
     assert_eq!(
         (replay[0]["op"].clone(), replay[0]["seq"].clone()),
-        (json!(11), json!(5))
+        (json!(11), json!(at(5)))
     );
     assert_eq!(
         (replay[1]["op"].clone(), replay[1]["seq"].clone()),
-        (json!(5), json!(6))
+        (json!(5), json!(at(6)))
     );
     for nonce in 1..=5 {
-        client.send(&heartbeat(nonce, 6)).await;
+        client.send(&heartbeat(nonce, at(6).into())).await;
         assert_eq!(client.recv_json().await["op"], 6);
         if nonce == 2 {
-            assert_eq!(client.recv_json().await["seq"], 7);
+            assert_eq!(client.recv_json().await["seq"], at(7));
         }
     }
     assert_eq!(client.recv_close().await, Some(4015));
 
     // conn 2: resume again, 4014 after 5 beats.
     let mut client = Client::hello(&sim).await;
-    client.send(&resume(7)).await;
+    client.send(&resume(at(7).into())).await;
     assert_eq!(client.recv_json().await["op"], 9);
     for nonce in 1..=5 {
-        client.send(&heartbeat(nonce, 7)).await;
+        client.send(&heartbeat(nonce, at(7).into())).await;
         assert_eq!(client.recv_json().await["op"], 6);
     }
     assert_eq!(client.recv_close().await, Some(4014));
+    let logs = sim.connections();
+    assert!(logs.iter().all(|log| log.start_seq == Some(start)));
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn start_seq_is_random_per_session_recorded_and_replayable() {
+    let sim = sim(SimConfig::default()).await;
+    let mut starts = Vec::new();
+    for i in 0..8 {
+        let mut client = Client::hello(&sim).await;
+        client
+            .send(&IDENTIFY.replace("my_session_id", &format!("session-{i}")))
+            .await;
+        assert_eq!(client.recv_json().await["op"], 2);
+        sim.push(ServerPush::dave_external_sender(&[]));
+        let first = seq_of(&client.recv().await);
+        assert_eq!(Some(first), sim.connections()[i].start_seq);
+        starts.push(first);
+    }
+    starts.dedup();
+    assert!(starts.len() > 1, "8 sessions, one start seq: {starts:?}");
+    sim.shutdown().await;
+
+    // A recorded value replays.
+    let recorded = starts[0];
+    let replay = self::sim(SimConfig::default().with_start_seq(recorded)).await;
+    let (mut client, _) = Client::ready(&replay).await;
+    replay.push(speaking("again"));
+    assert_eq!(client.recv_json().await["seq"], recorded);
+    assert_eq!(start_seq(&replay, 0), recorded);
+    replay.shutdown().await;
 }
 
 #[tokio::test]
