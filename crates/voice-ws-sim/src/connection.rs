@@ -565,6 +565,7 @@ impl Conn {
                 }
             }
             Action::SendOversized(len) => self.send(Message::text(wire::oversized(len))).await,
+            Action::PushOversized(len) => self.push(ServerPush::oversized(len)).await,
             Action::SendShortBinary => {
                 self.send(Message::binary(wire::SHORT_BINARY.to_vec()))
                     .await

@@ -81,9 +81,15 @@ pub enum Action {
     /// one takes the next seq, like any server binary message).
     SendUnknownOp,
     /// Send a text frame of exactly this many bytes that is valid JSON with an
-    /// unknown op (`{"op":18,"d":{"pad":"xxxx…"}}`), or as much of it as fits
-    /// when shorter than 24 bytes.
+    /// unknown op and no seq (`{"op":18,"d":{"pad":"xxxx…"}}`, not replayed),
+    /// or as much of it as fits when shorter than 24 bytes. See
+    /// [`Action::PushOversized`] for a numbered one.
     SendOversized(usize),
+    /// Push a numbered text frame of exactly this many bytes,
+    /// `{"op":18,"d":{"pad":"xxxx…"},"seq":N}`: the same as
+    /// `Push(ServerPush::oversized(len))`. It is kept for replay, so every
+    /// resume that has not acknowledged it sends it again.
+    PushOversized(usize),
     /// Send a 2-byte binary frame (a seq and no op).
     SendShortBinary,
 }

@@ -3,6 +3,8 @@
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::wire;
+
 /// A message the gateway sends on its own (not as a reply).
 ///
 /// All variants except the `Raw*` ones are replayable: they take the next
@@ -49,6 +51,14 @@ pub enum ServerPush {
         /// Payload, verbatim (ops 29 and 30 start with a u16 BE transition id).
         payload: Vec<u8>,
     },
+    /// A numbered text frame of exactly `len` bytes (at least 32 to 36, the
+    /// size without padding): valid JSON with an unknown op,
+    /// `{"op":18,"d":{"pad":"xxxx…"},"seq":N}`. Replayable like the others, so
+    /// a client that cannot take it gets it again after every resume.
+    Oversized {
+        /// Total size of the text frame in bytes.
+        len: usize,
+    },
     /// A text frame sent as-is: no seq, not replayable.
     RawText(String),
     /// A binary frame sent as-is: no seq, not replayable.
@@ -88,6 +98,11 @@ impl ServerPush {
         }
     }
 
+    /// A numbered op 18 text frame of exactly `len` bytes ([`ServerPush::Oversized`]).
+    pub fn oversized(len: usize) -> Self {
+        Self::Oversized { len }
+    }
+
     /// Whether the message takes a seq and is kept for replay.
     pub fn is_replayable(&self) -> bool {
         !matches!(self, Self::RawText(_) | Self::RawBinary(_))
@@ -103,6 +118,7 @@ impl ServerPush {
             Self::DaveExecuteTransition { .. } => Some(22),
             Self::DavePrepareEpoch { .. } => Some(24),
             Self::DaveBinary { op, .. } => Some(*op),
+            Self::Oversized { .. } => Some(18),
             Self::RawText(_) | Self::RawBinary(_) => None,
         }
     }
@@ -160,6 +176,7 @@ impl ServerPush {
                 frame.extend_from_slice(payload);
                 Message::binary(frame)
             }
+            Self::Oversized { len } => Message::text(wire::oversized_numbered(*len, seq)),
             Self::RawText(text) => Message::text(text.clone()),
             Self::RawBinary(bytes) => Message::binary(bytes.clone()),
         }

@@ -46,6 +46,10 @@ const SCENARIOS: &[(&str, &str)] = &[
         "After Ready sends a 1 MiB text frame of valid JSON with an unknown op, then a valid Speaking.",
     ),
     (
+        "oversized-replay",
+        "After Ready pushes a numbered 1 MiB text frame (op 18), kept for replay: every resume that has not acknowledged it gets it again.",
+    ),
+    (
         "wraparound",
         "Seqs start at 65533: 3 pushes reach 65535, 3 more (0, 1, 2) are held back while silent, then 4015; the resume must replay 0..=2.",
     ),
@@ -131,6 +135,9 @@ pub fn config(name: &str) -> Option<SimConfig> {
             ConnectionPlan::new()
                 .then(Trigger::AfterReady, Action::SendOversized(1 << 20))
                 .then(Trigger::AfterReady, Action::Push(speaking("1001", 1))),
+        ),
+        "oversized-replay" => base.with_plan(
+            ConnectionPlan::new().then(Trigger::AfterReady, Action::PushOversized(1 << 20)),
         ),
         "wraparound" => base.with_start_seq(65533).with_plan(
             ConnectionPlan::new()
@@ -258,7 +265,7 @@ pub fn expected_duration(name: &str) -> Option<Duration> {
     let seconds = match name {
         "demo" => 10,
         "wraparound" | "flaky" | "zombie" | "silent" | "reset" | "refuse-resume" => 6,
-        "normal" | "kick" | "malformed" | "oversized" | "dave" => 2,
+        "normal" | "kick" | "malformed" | "oversized" | "oversized-replay" | "dave" => 2,
         _ => return None,
     };
     Some(Duration::from_secs(seconds))
@@ -270,7 +277,7 @@ mod tests {
 
     #[test]
     fn every_name_has_a_description_and_config() {
-        assert!(names().len() >= 12);
+        assert!(names().len() >= 13);
         for name in names() {
             assert!(describe(name).is_some(), "{name}");
             assert!(config(name).is_some(), "{name}");

@@ -615,6 +615,52 @@ async fn fault_frames_are_exact() {
 }
 
 #[tokio::test]
+async fn numbered_oversized_messages_are_replayed_on_every_resume() {
+    let plan = ConnectionPlan::new()
+        .then(Trigger::AfterReady, Action::PushOversized(5000))
+        .then(Trigger::AfterReady, Action::Push(speaking("after")));
+    let sim = sim(SimConfig::default().with_plan(plan)).await;
+    let (mut client, _) = Client::ready(&sim).await;
+    let start = start_seq(&sim, 0);
+    let check = |text: String| {
+        assert_eq!(text.len(), 5000);
+        let head = r#"{"op":18,"d":{"pad":"xxx"#;
+        let tail = format!(r#"xxx"}},"seq":{start}}}"#);
+        assert!(
+            text.starts_with(head) && text.ends_with(&tail),
+            "{}",
+            &text[..40]
+        );
+        let value: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value["seq"], start);
+    };
+    check(client.recv_text().await);
+    assert_eq!(client.recv_json().await["seq"], start.wrapping_add(1));
+    // What a client with a smaller limit does: 1009, and resume from before it.
+    client.close(1009).await;
+    for _ in 0..3 {
+        let mut client = Client::hello(&sim).await;
+        client.send(&resume(-1)).await;
+        assert_eq!(client.recv_json().await["op"], 9);
+        check(client.recv_text().await);
+        assert_eq!(client.recv_json().await["seq"], start.wrapping_add(1));
+        client.close(1009).await;
+    }
+    // Pushed from outside, it takes the next seq like any other.
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(start.wrapping_add(1).into())).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    sim.push(ServerPush::oversized(64));
+    let text = client.recv_text().await;
+    assert_eq!(text.len(), 64);
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).expect("JSON")["seq"],
+        start.wrapping_add(2)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn client_garbage_closes_only_that_connection() {
     let sim = sim(SimConfig::default()).await;
     let (mut healthy, _) = Client::ready(&sim).await;
