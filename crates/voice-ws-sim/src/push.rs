@@ -37,8 +37,12 @@ pub enum ServerPush {
         /// Transition id.
         transition_id: u16,
     },
-    /// op 24: `{"epoch","protocol_version"}`.
+    /// op 24: `{"transition_id","epoch","protocol_version"}` (Discord's docs
+    /// name `transition_id` and `epoch`). For a payload with a field missing,
+    /// use [`ServerPush::Json`].
     DavePrepareEpoch {
+        /// Transition id the new epoch belongs to.
+        transition_id: u16,
         /// MLS epoch (1 = new group).
         epoch: u64,
         /// DAVE protocol version.
@@ -50,6 +54,15 @@ pub enum ServerPush {
         op: u8,
         /// Payload, verbatim (ops 29 and 30 start with a u16 BE transition id).
         payload: Vec<u8>,
+    },
+    /// Any numbered JSON message: `{"op":op,"d":d,"seq":N}` with `d` written
+    /// verbatim (it should be JSON; the sim does not check). For payloads the
+    /// other variants do not cover, such as one with a field missing.
+    Json {
+        /// The opcode.
+        op: u8,
+        /// The `d` payload, verbatim.
+        d: String,
     },
     /// A numbered text frame of exactly `len` bytes (at least 32 to 36, the
     /// size without padding): valid JSON with an unknown op,
@@ -66,6 +79,15 @@ pub enum ServerPush {
 }
 
 impl ServerPush {
+    /// Op 24, DAVE Prepare Epoch with all three fields.
+    pub fn dave_prepare_epoch(transition_id: u16, epoch: u64, protocol_version: u16) -> Self {
+        Self::DavePrepareEpoch {
+            transition_id,
+            epoch,
+            protocol_version,
+        }
+    }
+
     /// Op 25, MLS External Sender Package.
     pub fn dave_external_sender(package: &[u8]) -> Self {
         Self::DaveBinary {
@@ -118,6 +140,7 @@ impl ServerPush {
             Self::DaveExecuteTransition { .. } => Some(22),
             Self::DavePrepareEpoch { .. } => Some(24),
             Self::DaveBinary { op, .. } => Some(*op),
+            Self::Json { op, .. } => Some(*op),
             Self::Oversized { .. } => Some(18),
             Self::RawText(_) | Self::RawBinary(_) => None,
         }
@@ -162,13 +185,17 @@ impl ServerPush {
                 json(22, &format!(r#"{{"transition_id":{transition_id}}}"#), seq)
             }
             Self::DavePrepareEpoch {
+                transition_id,
                 epoch,
                 protocol_version,
             } => json(
                 24,
-                &format!(r#"{{"epoch":{epoch},"protocol_version":{protocol_version}}}"#),
+                &format!(
+                    r#"{{"transition_id":{transition_id},"epoch":{epoch},"protocol_version":{protocol_version}}}"#
+                ),
                 seq,
             ),
+            Self::Json { op, d } => json(*op, d, seq),
             Self::DaveBinary { op, payload } => {
                 let mut frame = Vec::with_capacity(3 + payload.len());
                 frame.extend_from_slice(&seq.to_be_bytes());

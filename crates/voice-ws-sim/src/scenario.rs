@@ -169,10 +169,7 @@ pub fn config(name: &str) -> Option<SimConfig> {
             ConnectionPlan::new()
                 .then(
                     Trigger::AfterReady,
-                    Action::Push(ServerPush::DavePrepareEpoch {
-                        epoch: 1,
-                        protocol_version: 1,
-                    }),
+                    Action::Push(ServerPush::dave_prepare_epoch(1, 1, 1)),
                 )
                 .then(
                     Trigger::AfterReady,

@@ -147,19 +147,31 @@ async fn pushes_share_one_seq_space_across_json_and_binary() {
         protocol_version: 1,
     });
     sim.push(ServerPush::DaveExecuteTransition { transition_id: 3 });
-    sim.push(ServerPush::DavePrepareEpoch {
-        epoch: 1,
-        protocol_version: 1,
-    });
+    sim.push(ServerPush::dave_prepare_epoch(3, 1, 1));
     sim.push(ServerPush::ClientsConnect(vec!["1".into(), "2".into()]));
     sim.push(ServerPush::ClientDisconnect("2".into()));
+    sim.push(ServerPush::Json {
+        op: 24,
+        d: r#"{"epoch":2}"#.into(),
+    });
     let expected = [
-        json!({"op":21,"d":{"transition_id":3,"protocol_version":1},"seq":0x1238}),
-        json!({"op":22,"d":{"transition_id":3},"seq":0x1239}),
-        json!({"op":24,"d":{"epoch":1,"protocol_version":1},"seq":0x123a}),
         json!({"op":11,"d":{"user_ids":["1","2"]},"seq":0x123b}),
         json!({"op":13,"d":{"user_id":"2"},"seq":0x123c}),
+        json!({"op":24,"d":{"epoch":2},"seq":0x123d}),
     ];
+    assert_eq!(
+        client.recv_json().await,
+        json!({"op":21,"d":{"transition_id":3,"protocol_version":1},"seq":0x1238})
+    );
+    assert_eq!(
+        client.recv_json().await,
+        json!({"op":22,"d":{"transition_id":3},"seq":0x1239})
+    );
+    // Field order as in Discord's docs.
+    assert_eq!(
+        client.recv_text().await,
+        r#"{"op":24,"d":{"transition_id":3,"epoch":1,"protocol_version":1},"seq":4666}"#
+    );
     for want in expected {
         assert_eq!(client.recv_json().await, want);
     }
@@ -168,7 +180,7 @@ async fn pushes_share_one_seq_space_across_json_and_binary() {
     sim.push(ServerPush::RawText(r#"{"op":20,"d":{}}"#.into()));
     assert_eq!(client.recv_text().await, r#"{"op":20,"d":{}}"#);
     sim.push(speaking("43"));
-    assert_eq!(client.recv_json().await["seq"], 0x123d);
+    assert_eq!(client.recv_json().await["seq"], 0x123e);
     sim.shutdown().await;
 }
 
