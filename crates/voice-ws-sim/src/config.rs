@@ -1,6 +1,8 @@
 //! How a [`Sim`](crate::Sim) behaves: heartbeat interval, port, start seqs,
 //! per-connection fault plans.
 
+use std::time::Duration;
+
 use crate::plan::ConnectionPlan;
 
 /// Where a session's sequence numbers start ([`SimConfig::start_seq`]).
@@ -50,6 +52,32 @@ fn random_bits(nth: u64) -> u64 {
     hasher.finish()
 }
 
+/// How many Identify/Resume attempts one session id may make
+/// ([`SimConfig::rate_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Attempts allowed within [`RateLimit::window`]; the next one gets 4021.
+    pub attempts: u32,
+    /// The sliding window the attempts are counted in.
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// At most `attempts` Identify/Resume messages per session id within any
+    /// `window`.
+    pub fn new(attempts: u32, window: Duration) -> Self {
+        Self { attempts, window }
+    }
+}
+
+impl Default for RateLimit {
+    /// 10 attempts in 10 s.
+    fn default() -> Self {
+        Self::new(10, Duration::from_secs(10))
+    }
+}
+
 /// Configuration of a [`Sim`](crate::Sim).
 ///
 /// Build it from [`SimConfig::default`] and the `with_*` methods (or assign the
@@ -82,6 +110,12 @@ pub struct SimConfig {
     /// is forgotten, as on Discord; it is never answered with a partial replay.
     /// `0` keeps nothing. Default `1024`.
     pub replay_capacity: usize,
+    /// Discord's 4021 (rate limited): more Identify/Resume attempts for one
+    /// session id than this within its window closes the connection with 4021
+    /// and forgets the session. `None` turns it off. Default
+    /// [`RateLimit::default`] (more than 10 in 10 s): a client with any backoff
+    /// never gets there, a reconnect loop does.
+    pub rate_limit: Option<RateLimit>,
     /// Whether every frame is kept in [`ConnectionLog`](crate::ConnectionLog)
     /// `received`/`sent`. Turn off for long runs at scale, where the logs would
     /// grow without bound; close codes, session ids and seq_acks are still
@@ -98,6 +132,7 @@ impl Default for SimConfig {
             start_seq: StartSeq::Random,
             dave_protocol_version: 1,
             replay_capacity: 1024,
+            rate_limit: Some(RateLimit::default()),
             record_frames: true,
         }
     }
@@ -156,6 +191,18 @@ impl SimConfig {
     /// Sets [`SimConfig::replay_capacity`].
     pub fn with_replay_capacity(mut self, capacity: usize) -> Self {
         self.replay_capacity = capacity;
+        self
+    }
+
+    /// Sets [`SimConfig::rate_limit`].
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Turns [`SimConfig::rate_limit`] off.
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
         self
     }
 

@@ -38,6 +38,7 @@ const SESSION_INVALID: u16 = 4006;
 const UNKNOWN_PROTOCOL: u16 = 4012;
 const UNKNOWN_MODE: u16 = 4016;
 const BAD_REQUEST: u16 = 4020;
+const RATE_LIMITED: u16 = 4021;
 
 /// Small buffers: the default 128 KiB read buffer costs ~14× the memory and
 /// most of the CPU per idle connection (see DESIGN.md, performance budget).
@@ -344,6 +345,9 @@ impl Conn {
         let [Some(_), Some(_), Some(session_id), Some(token)] = fields else {
             return self.close(BAD_REQUEST).await;
         };
+        if !self.shared.attempt(session_id) {
+            return self.close(RATE_LIMITED).await;
+        }
         let client_dave = d
             .get("max_dave_protocol_version")
             .and_then(Value::as_u64)
@@ -395,6 +399,9 @@ impl Conn {
         };
         if let Some(n) = seq_ack {
             self.shared.seq_ack(self.index, n);
+        }
+        if !self.shared.attempt(session_id) {
+            return self.close(RATE_LIMITED).await;
         }
         if let Some(code) = self.refuse_resume {
             // A refused session is gone for good, as on Discord.

@@ -33,6 +33,9 @@
 //!   token, or whose
 //!   `seq_ack` asks for messages the session's bounded replay buffer
 //!   ([`SimConfig::replay_capacity`]) no longer holds (the session is then gone).
+//! - 4021 for more Identify/Resume attempts for one session id than
+//!   [`SimConfig::rate_limit`] allows (default more than 10 in 10 s); the
+//!   session is then gone.
 //!
 //! A Resume without `seq_ack` is resumed without replay (pre-v8).
 //!
@@ -74,7 +77,7 @@ mod sim;
 pub mod tls;
 mod wire;
 
-pub use config::{SimConfig, StartSeq};
+pub use config::{RateLimit, SimConfig, StartSeq};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};

@@ -1,7 +1,7 @@
 //! State shared by the accept loop, every connection task and the [`Sim`](crate::Sim)
 //! handle. One std mutex; no lock is held across an await.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -35,6 +35,9 @@ struct Inner {
     /// Pushes made before any session existed; the first Ready takes them.
     pending: Vec<ServerPush>,
     sessions_created: u64,
+    /// Recent Identify/Resume times per session id, oldest first; at most
+    /// `rate_limit.attempts + 1` each.
+    attempts: HashMap<String, VecDeque<Instant>>,
 }
 
 impl Inner {
@@ -177,6 +180,35 @@ impl Shared {
                 session.live = None;
             }
         }
+    }
+
+    /// Counts an Identify or Resume for `session_id`. `false` when it is one
+    /// too many for [`SimConfig::rate_limit`]: the session is forgotten and the
+    /// caller closes with 4021.
+    pub(crate) fn attempt(&self, session_id: &str) -> bool {
+        let Some(limit) = self.config.rate_limit else {
+            return true;
+        };
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let times = inner.attempts.entry(session_id.to_owned()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= limit.window)
+        {
+            times.pop_front();
+        }
+        times.push_back(now);
+        let allowed = usize::try_from(limit.attempts).unwrap_or(usize::MAX);
+        if times.len() <= allowed {
+            return true;
+        }
+        while times.len() > allowed.saturating_add(1) {
+            times.pop_front();
+        }
+        // Discord ends the session for good.
+        inner.forget(session_id);
+        false
     }
 
     /// Starts a new session (replacing one with the same id) served by `index`.

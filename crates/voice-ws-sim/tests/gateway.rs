@@ -8,7 +8,7 @@ use client::{Client, IDENTIFY, SELECT_PROTOCOL, heartbeat, resume, seq_of};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Error, Message};
 use voice_ws_sim::{
-    Action, ConnectionPlan, RecordedFrame, ServerPush, Sim, SimConfig, Trigger, scenario,
+    Action, ConnectionPlan, RateLimit, RecordedFrame, ServerPush, Sim, SimConfig, Trigger, scenario,
 };
 
 const QUIET: Duration = Duration::from_millis(250);
@@ -792,10 +792,15 @@ async fn silent_on_open_sends_no_hello() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_connections_at_once() {
     let sim = sim(SimConfig::default()).await;
-    let clients = (0..100).map(|_| {
+    let clients = (0..100).map(|i| {
         let sim = &sim;
         async move {
-            let (mut client, ready) = Client::ready(sim).await;
+            // One session each, as 100 bots would have.
+            let mut client = Client::hello(sim).await;
+            client
+                .send(&IDENTIFY.replace("my_session_id", &format!("session-{i}")))
+                .await;
+            let ready = client.recv_json().await;
             client.send(&heartbeat(1, -1)).await;
             assert_eq!(client.recv_json().await["op"], 6);
             (client, ready)
@@ -934,6 +939,69 @@ async fn start_seq_is_random_per_session_recorded_and_replayable() {
     assert_eq!(client.recv_json().await["seq"], recorded);
     assert_eq!(start_seq(&replay, 0), recorded);
     replay.shutdown().await;
+}
+
+#[tokio::test]
+async fn too_many_identify_or_resume_attempts_close_4021() {
+    let limit = RateLimit::new(3, Duration::from_secs(10));
+    let sim = sim(SimConfig::default().with_rate_limit(limit)).await;
+    // Identify and Resume count together, per session id.
+    let (mut client, _) = Client::ready(&sim).await;
+    client.close(1000).await;
+    for _ in 0..2 {
+        let mut client = Client::hello(&sim).await;
+        client.send(&resume(-1)).await;
+        assert_eq!(client.recv_json().await["op"], 9);
+        client.close(1000).await;
+    }
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(-1)).await;
+    assert_eq!(client.recv_close().await, Some(4021));
+    assert_eq!(ended(&sim, 3).await.sent_ops(), [8]);
+    let mut client = Client::hello(&sim).await;
+    client.send(IDENTIFY).await;
+    assert_eq!(client.recv_close().await, Some(4021));
+    // Another session id is not affected.
+    let mut other = Client::hello(&sim).await;
+    other
+        .send(&IDENTIFY.replace("my_session_id", "other_session"))
+        .await;
+    assert_eq!(other.recv_json().await["op"], 2);
+    sim.shutdown().await;
+
+    // Turned off: a reconnect loop goes on.
+    let sim_off = self::sim(SimConfig::default().without_rate_limit()).await;
+    for _ in 0..15 {
+        let (mut client, _) = Client::ready(&sim_off).await;
+        client.close(1000).await;
+    }
+    sim_off.shutdown().await;
+}
+
+#[tokio::test]
+async fn rate_limit_window_slides() {
+    let window = Duration::from_millis(1000);
+    let sim = sim(SimConfig::default().with_rate_limit(RateLimit::new(2, window))).await;
+    for _ in 0..2 {
+        let (mut client, _) = Client::ready(&sim).await;
+        client.close(1000).await;
+    }
+    let mut client = Client::hello(&sim).await;
+    client.send(IDENTIFY).await;
+    assert_eq!(client.recv_close().await, Some(4021));
+    // Every counted attempt is older than the window now.
+    tokio::time::sleep(window + Duration::from_millis(100)).await;
+    let (_client, ready) = Client::ready(&sim).await;
+    assert_eq!(ready["op"], 2);
+    sim.shutdown().await;
+}
+
+#[test]
+fn the_default_rate_limit_is_more_than_10_in_10_s() {
+    assert_eq!(
+        SimConfig::default().rate_limit,
+        Some(RateLimit::new(10, Duration::from_secs(10)))
+    );
 }
 
 #[tokio::test]
