@@ -26,6 +26,9 @@ use crate::wire;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a server-initiated close waits for the client's reply.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Heartbeats whose delayed ACK may wait at once ([`Action::DelayAcks`]); a
+/// client beating faster than this many per delay loses the excess ACKs.
+const MAX_DELAYED_ACKS: usize = 1024;
 /// Client messages are small apart from MLS key packages and commits (a few KiB).
 const MAX_MESSAGE: usize = 1 << 20;
 
@@ -447,16 +450,16 @@ impl Conn {
             self.shared.seq_ack(self.index, n);
         }
         self.heartbeats = self.heartbeats.saturating_add(1);
+        let now = Instant::now();
         let flow = match self.acks {
-            AckMode::Immediate => self.send_auto(ack).await,
+            AckMode::Immediate if self.delayed_acks.is_empty() => self.send_auto(ack).await,
+            // Still behind delayed ones: it must not overtake them.
+            AckMode::Immediate => self.delay_ack(now, ack),
             AckMode::Withheld => Flow::Continue,
-            AckMode::Delayed(delay) => {
-                let due = Instant::now().checked_add(delay);
-                if let Some(due) = due {
-                    self.delayed_acks.push_back((due, ack));
-                }
-                Flow::Continue
-            }
+            AckMode::Delayed(delay) => match now.checked_add(delay) {
+                Some(due) => self.delay_ack(due, ack),
+                None => Flow::Continue,
+            },
         };
         if flow == Flow::End {
             return Flow::End;
@@ -464,6 +467,17 @@ impl Conn {
         let n = self.heartbeats;
         self.fire(move |t| matches!(t, Trigger::AfterHeartbeats(k) if *k == n))
             .await
+    }
+
+    /// Queues an ACK; ACKs go out in the order of their heartbeats (a shorter
+    /// delay set later waits behind longer ones already queued).
+    fn delay_ack(&mut self, due: Instant, ack: Message) -> Flow {
+        if self.delayed_acks.len() >= MAX_DELAYED_ACKS {
+            debug!(index = self.index, "too many delayed ACKs; dropping one");
+            return Flow::Continue;
+        }
+        self.delayed_acks.push_back((due, ack));
+        Flow::Continue
     }
 
     async fn on_select_protocol(&mut self, d: &Value) -> Flow {

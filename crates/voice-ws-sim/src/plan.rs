@@ -56,8 +56,10 @@ pub enum Trigger {
 pub enum Action {
     /// Stop answering heartbeats; everything else stays normal.
     WithholdAcks,
-    /// Answer each later heartbeat this much later (`Duration::ZERO` restores
-    /// immediate ACKs).
+    /// Answer each later heartbeat this much later, with its own nonce, in the
+    /// order the heartbeats came; the delay may exceed the heartbeat interval
+    /// (several ACKs then wait at once, up to 1024). `Duration::ZERO` restores
+    /// immediate ACKs once those already waiting are sent.
     DelayAcks(Duration),
     /// Send a close frame with this code, wait briefly for the client's reply,
     /// then end the connection.

@@ -547,6 +547,46 @@ async fn delayed_acks_and_timed_steps() {
     sim.shutdown().await;
 }
 
+/// A gateway consistently slower than one interval: every ACK comes 2.5
+/// intervals after its heartbeat, echoing its nonce, in order.
+#[tokio::test]
+async fn acks_delayed_beyond_the_interval_keep_nonces_and_order() {
+    let interval = Duration::from_millis(100);
+    let delay = Duration::from_millis(250);
+    let plan = ConnectionPlan::new()
+        .then(Trigger::AfterReady, Action::DelayAcks(delay))
+        // A later switch back to immediate ACKs does not let one overtake.
+        .then(
+            Trigger::AfterHeartbeats(4),
+            Action::DelayAcks(Duration::ZERO),
+        );
+    let sim = sim(SimConfig::default()
+        .with_heartbeat_interval_ms(100.0)
+        .with_plan(plan))
+    .await;
+    let (mut client, _) = Client::ready(&sim).await;
+    let mut sent = Vec::new();
+    for nonce in 1..=4_u64 {
+        sent.push(tokio::time::Instant::now());
+        client.send(&heartbeat(nonce, -1)).await;
+        if nonce < 4 {
+            tokio::time::sleep(interval).await;
+        }
+    }
+    // Heartbeat 5 right away: ACKed immediately, but only after 1..=4.
+    client.send(&heartbeat(5, -1)).await;
+    let margin = Duration::from_millis(20);
+    for nonce in 1..=5_u64 {
+        let ack = client.recv_json().await;
+        assert_eq!(ack, json!({"op":6,"d":{"t":nonce}}));
+        if let Some(at) = sent.get(nonce as usize - 1) {
+            assert!(at.elapsed() >= delay - margin, "ACK {nonce} early");
+        }
+    }
+    client.expect_silence(QUIET).await;
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn reset_sends_no_close_frame() {
     let sim = sim(SimConfig::default().with_plan(ConnectionPlan::reset_after_heartbeats(1))).await;
