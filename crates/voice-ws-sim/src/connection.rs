@@ -44,7 +44,7 @@ const BAD_REQUEST: u16 = 4020;
 const RATE_LIMITED: u16 = 4021;
 
 /// Small buffers: the default 128 KiB read buffer costs ~14× the memory and
-/// most of the CPU per idle connection (see DESIGN.md, performance budget).
+/// most of the CPU per idle connection, which matters at thousands of them.
 pub(crate) fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)

@@ -4,11 +4,13 @@
 //! Ready, Select Protocol with Session Description, heartbeats with ACKs, and
 //! Resume with Resumed plus a replay of the buffered messages the client has
 //! not acknowledged (`seq_ack`, u16 serial order, shared by JSON and binary
-//! messages). A session's seqs start at a random value unless configured
-//! ([`StartSeq`]); the value is recorded in [`ConnectionLog::start_seq`]. Each accepted connection follows a [`ConnectionPlan`] of fault
-//! steps (withheld ACKs, close codes, TCP resets, silence, refused resumes,
-//! garbage frames, pushes), and every frame in both directions is recorded
-//! with a timestamp ([`Sim::connections`]).
+//! messages; see `docs/protocol.md`). A session's seqs start at a random value
+//! unless configured ([`StartSeq`]); the value is recorded in
+//! [`ConnectionLog::start_seq`]. Each accepted connection follows a
+//! [`ConnectionPlan`] of fault steps (withheld or delayed ACKs, close codes,
+//! TCP resets, silence, a handshake cut before Ready, refused resumes, garbage
+//! frames, pushes), and every frame in both directions is recorded with a
+//! timestamp ([`Sim::connections`]).
 //!
 //! The sim writes its own wire bytes (literal JSON, hand-laid binary) and does
 //! not use `voice-ws-proto`, so a codec bug cannot hide on both sides.
@@ -30,9 +32,9 @@
 //! - 4012 and 4016 for an unknown protocol or encryption mode;
 //! - 4006 for a Resume of an unknown session, of a session whose Identify was
 //!   never answered with Ready (see [`Trigger::BeforeReady`]), with the wrong
-//!   token, or whose
-//!   `seq_ack` asks for messages the session's bounded replay buffer
-//!   ([`SimConfig::replay_capacity`]) no longer holds (the session is then gone).
+//!   token, or whose `seq_ack` asks for messages the session's bounded replay
+//!   buffer ([`SimConfig::replay_capacity`]) no longer holds (the session is
+//!   then gone, rather than resumed with a gap);
 //! - 4021 for more Identify/Resume attempts for one session id than
 //!   [`SimConfig::rate_limit`] allows (default more than 10 in 10 s); the
 //!   session is then gone.

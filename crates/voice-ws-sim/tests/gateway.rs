@@ -1,4 +1,4 @@
-//! The sim against a raw client speaking PROTOCOL.md literally.
+//! The sim against a raw client speaking `docs/protocol.md` literally.
 
 mod client;
 
