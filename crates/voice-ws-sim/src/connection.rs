@@ -129,7 +129,10 @@ struct Conn {
     refuse_resume: Option<u16>,
     heartbeats: u32,
     session: Option<Bound>,
-    /// Replayable pushes scheduled before the session existed.
+    /// Ready (or Resumed) went out, or the session was resumed while silent:
+    /// replayable pushes may now be sequenced and sent.
+    announced: bool,
+    /// Replayable pushes scheduled before `announced`; they follow Ready.
     pending: Vec<ServerPush>,
     peer_closed: bool,
 }
@@ -153,6 +156,7 @@ impl Conn {
             refuse_resume: None,
             heartbeats: 0,
             session: None,
+            announced: false,
             pending: Vec::new(),
             peer_closed: false,
         }
@@ -368,6 +372,7 @@ impl Conn {
         }
         // A Ready that is not sent (silence) leaves the session unresumable.
         if !self.silent && !self.peer_closed {
+            self.announced = true;
             let pending = std::mem::take(&mut self.pending);
             let after_ready = self.shared.ready(&bound, pending);
             let ready = wire::ready(
@@ -431,11 +436,19 @@ impl Conn {
         if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
             return Flow::End;
         }
+        // The session had Ready once: it stays resumable whatever happens here.
+        self.announced = true;
         if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {
             return Flow::End;
         }
         if self.send_all(replay).await == Flow::End {
             return Flow::End;
+        }
+        // Pushes scheduled at BeforeReady follow the replay.
+        for push in std::mem::take(&mut self.pending) {
+            if self.push(push).await == Flow::End {
+                return Flow::End;
+            }
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -598,9 +611,13 @@ impl Conn {
         if !push.is_replayable() {
             return self.send_auto(push.encode(0)).await;
         }
-        let Some(bound) = self.session.clone() else {
-            self.pending.push(push);
-            return Flow::Continue;
+        let bound = match &self.session {
+            Some(bound) if self.announced => bound.clone(),
+            // Nothing numbered goes out before Ready.
+            _ => {
+                self.pending.push(push);
+                return Flow::Continue;
+            }
         };
         let Some(msg) = self.shared.push_from(self.index, &bound, &push) else {
             return Flow::Continue;

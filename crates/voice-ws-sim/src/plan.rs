@@ -75,7 +75,8 @@ pub enum Action {
     /// with this code (typically 4006). Use with [`Trigger::OnOpen`].
     RefuseResume(u16),
     /// Send a server message (replayable ones get the next seq of the session;
-    /// before the session exists they wait until Ready/Resumed).
+    /// before Ready/Resumed went out they wait for it, so nothing numbered
+    /// precedes Ready).
     Push(ServerPush),
     /// Send a text frame that is not JSON: `{"op":`.
     SendMalformed,

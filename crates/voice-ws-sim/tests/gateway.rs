@@ -414,6 +414,36 @@ async fn a_session_without_ready_cannot_be_resumed_and_identifies_afresh() {
 }
 
 #[tokio::test]
+async fn pushes_scheduled_before_ready_follow_ready_or_the_replay() {
+    let before =
+        |who: &str| ConnectionPlan::new().then(Trigger::BeforeReady, Action::Push(speaking(who)));
+    let sim = sim(SimConfig::default()
+        .with_start_seq(0)
+        .with_plan(before("identify"))
+        .with_plan(before("resume")))
+    .await;
+    let (mut client, _) = Client::ready(&sim).await;
+    assert_eq!(client.recv_json().await["seq"], 0);
+    sim.push(speaking("live"));
+    assert_eq!(client.recv_json().await["seq"], 1);
+    client.close(1000).await;
+    let mut client = Client::hello(&sim).await;
+    client.send(&resume(0)).await;
+    assert_eq!(client.recv_json().await["op"], 9);
+    let replayed = client.recv_json().await;
+    assert_eq!(
+        (&replayed["d"]["user_id"], &replayed["seq"]),
+        (&json!("live"), &json!(1))
+    );
+    let pushed = client.recv_json().await;
+    assert_eq!(
+        (&pushed["d"]["user_id"], &pushed["seq"]),
+        (&json!("resume"), &json!(2))
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn withheld_ready_leaves_the_socket_open_and_unresumable() {
     let sim = sim(SimConfig::default().with_plan(ConnectionPlan::withhold_ready())).await;
     let mut stalled = Client::hello(&sim).await;
