@@ -1,6 +1,82 @@
-//! How a [`Sim`](crate::Sim) behaves: heartbeat interval, port, per-connection fault plans.
+//! How a [`Sim`](crate::Sim) behaves: heartbeat interval, port, start seqs,
+//! per-connection fault plans.
+
+use std::time::Duration;
 
 use crate::plan::ConnectionPlan;
+
+/// Where a session's sequence numbers start ([`SimConfig::start_seq`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartSeq {
+    /// A new value for every session, from a per-process random seed and a
+    /// counter (not reproducible across runs: read the value from
+    /// [`ConnectionLog::start_seq`](crate::ConnectionLog::start_seq) and use
+    /// [`StartSeq::Fixed`] to replay a failure). Half of the sessions start
+    /// within 32 of the u16 wrap (65504..=65535), the others anywhere, so
+    /// wraparound is exercised by ordinary tests.
+    #[default]
+    Random,
+    /// Every session starts at this value.
+    Fixed(u16),
+}
+
+impl StartSeq {
+    /// The first seq of a new session; `nth` (the session counter) varies the
+    /// random choice between sessions.
+    pub(crate) fn pick(self, nth: u64) -> u16 {
+        match self {
+            Self::Fixed(seq) => seq,
+            Self::Random => {
+                let bits = random_bits(nth);
+                if bits & 1 == 0 {
+                    u16::MAX - ((bits >> 1) % 32) as u16
+                } else {
+                    (bits >> 16) as u16
+                }
+            }
+        }
+    }
+}
+
+/// 64 bits no test can predict, without a dependency: std's `RandomState` is
+/// seeded randomly per process (and varied per instance), hashed together with
+/// the clock and `nth`.
+fn random_bits(nth: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(nth);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(now);
+    hasher.finish()
+}
+
+/// How many Identify/Resume attempts one session id may make
+/// ([`SimConfig::rate_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Attempts allowed within [`RateLimit::window`]; the next one gets 4021.
+    pub attempts: u32,
+    /// The sliding window the attempts are counted in.
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// At most `attempts` Identify/Resume messages per session id within any
+    /// `window`.
+    pub fn new(attempts: u32, window: Duration) -> Self {
+        Self { attempts, window }
+    }
+}
+
+impl Default for RateLimit {
+    /// 10 attempts in 10 s.
+    fn default() -> Self {
+        Self::new(10, Duration::from_secs(10))
+    }
+}
 
 /// Configuration of a [`Sim`](crate::Sim).
 ///
@@ -19,15 +95,27 @@ pub struct SimConfig {
     /// Connections beyond the list behave normally ([`ConnectionPlan::default`]).
     pub plans: Vec<ConnectionPlan>,
     /// Sequence number of the first replayable message of every new session.
-    /// Default `0`; use e.g. `65530` to exercise wraparound.
-    pub start_seq: u16,
+    /// Default [`StartSeq::Random`], so that clients assuming seqs start at 0
+    /// or never wrap fail; each session's value is recorded in
+    /// [`ConnectionLog::start_seq`](crate::ConnectionLog::start_seq), and
+    /// [`SimConfig::with_start_seq`] replays it.
+    pub start_seq: StartSeq,
     /// Highest DAVE protocol version the gateway supports. Session Description
     /// carries the minimum of this and the client's `max_dave_protocol_version`.
     /// Default `1`.
     pub dave_protocol_version: u16,
     /// How many replayable messages each session keeps for resume (oldest are
-    /// dropped first). Default `1024`.
+    /// dropped first). A Resume whose `seq_ack` asks for a message no longer
+    /// kept (`-1` once anything was dropped) is closed with 4006 and the session
+    /// is forgotten, as on Discord; it is never answered with a partial replay.
+    /// `0` keeps nothing. Default `1024`.
     pub replay_capacity: usize,
+    /// Discord's 4021 (rate limited): more Identify/Resume attempts for one
+    /// session id than this within its window closes the connection with 4021
+    /// and forgets the session. `None` turns it off. Default
+    /// [`RateLimit::default`] (more than 10 in 10 s): a client with any backoff
+    /// never gets there, a reconnect loop does.
+    pub rate_limit: Option<RateLimit>,
     /// Whether every frame is kept in [`ConnectionLog`](crate::ConnectionLog)
     /// `received`/`sent`. Turn off for long runs at scale, where the logs would
     /// grow without bound; close codes, session ids and seq_acks are still
@@ -41,9 +129,10 @@ impl Default for SimConfig {
             heartbeat_interval_ms: 1000.0,
             port: 0,
             plans: Vec::new(),
-            start_seq: 0,
+            start_seq: StartSeq::Random,
             dave_protocol_version: 1,
             replay_capacity: 1024,
+            rate_limit: Some(RateLimit::default()),
             record_frames: true,
         }
     }
@@ -79,9 +168,17 @@ impl SimConfig {
         self
     }
 
-    /// Sets [`SimConfig::start_seq`].
+    /// Every session's seqs start at `seq` ([`StartSeq::Fixed`]); e.g. `0` for
+    /// literal seqs in a test, `65533` to wrap after three messages.
     pub fn with_start_seq(mut self, seq: u16) -> Self {
-        self.start_seq = seq;
+        self.start_seq = StartSeq::Fixed(seq);
+        self
+    }
+
+    /// Each session's seqs start at a new random value ([`StartSeq::Random`],
+    /// the default).
+    pub fn with_random_start_seq(mut self) -> Self {
+        self.start_seq = StartSeq::Random;
         self
     }
 
@@ -97,6 +194,18 @@ impl SimConfig {
         self
     }
 
+    /// Sets [`SimConfig::rate_limit`].
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Turns [`SimConfig::rate_limit`] off.
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
     /// Sets [`SimConfig::record_frames`].
     pub fn with_record_frames(mut self, record: bool) -> Self {
         self.record_frames = record;
@@ -106,5 +215,24 @@ impl SimConfig {
     /// The plan the connection with this accept index follows.
     pub fn plan_for(&self, index: usize) -> ConnectionPlan {
         self.plans.get(index).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_is_fixed_and_random_varies_and_often_wraps_soon() {
+        assert_eq!(StartSeq::Fixed(65533).pick(1), 65533);
+        assert_eq!(SimConfig::default().start_seq, StartSeq::Random);
+        let picks: Vec<u16> = (0..200).map(|n| StartSeq::Random.pick(n)).collect();
+        let near_wrap = picks.iter().filter(|s| **s >= 65504).count();
+        // 200 fair coin flips: far outside these bounds only if the mix is broken.
+        assert!((40..=180).contains(&near_wrap), "{near_wrap} of 200");
+        let mut distinct = picks.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(distinct.len() > 50, "{distinct:?}");
     }
 }

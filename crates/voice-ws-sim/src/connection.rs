@@ -26,10 +26,14 @@ use crate::wire;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a server-initiated close waits for the client's reply.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Heartbeats whose delayed ACK may wait at once ([`Action::DelayAcks`]); a
+/// client beating faster than this many per delay loses the excess ACKs.
+const MAX_DELAYED_ACKS: usize = 1024;
 /// Client messages are small apart from MLS key packages and commits (a few KiB).
 const MAX_MESSAGE: usize = 1 << 20;
 
 // Close codes the gateway itself uses on bad client input.
+const UNKNOWN_OPCODE: u16 = 4001;
 const DECODE_FAILED: u16 = 4002;
 const NOT_AUTHENTICATED: u16 = 4003;
 const ALREADY_AUTHENTICATED: u16 = 4005;
@@ -37,9 +41,10 @@ const SESSION_INVALID: u16 = 4006;
 const UNKNOWN_PROTOCOL: u16 = 4012;
 const UNKNOWN_MODE: u16 = 4016;
 const BAD_REQUEST: u16 = 4020;
+const RATE_LIMITED: u16 = 4021;
 
 /// Small buffers: the default 128 KiB read buffer costs ~14× the memory and
-/// most of the CPU per idle connection (see DESIGN.md, performance budget).
+/// most of the CPU per idle connection, which matters at thousands of them.
 pub(crate) fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
@@ -124,7 +129,10 @@ struct Conn {
     refuse_resume: Option<u16>,
     heartbeats: u32,
     session: Option<Bound>,
-    /// Replayable pushes scheduled before the session existed.
+    /// Ready (or Resumed) went out, or the session was resumed while silent:
+    /// replayable pushes may now be sequenced and sent.
+    announced: bool,
+    /// Replayable pushes scheduled before `announced`; they follow Ready.
     pending: Vec<ServerPush>,
     peer_closed: bool,
 }
@@ -148,6 +156,7 @@ impl Conn {
             refuse_resume: None,
             heartbeats: 0,
             session: None,
+            announced: false,
             pending: Vec::new(),
             peer_closed: false,
         }
@@ -315,18 +324,24 @@ impl Conn {
             1 => self.on_select_protocol(d).await,
             3 => self.on_heartbeat(d).await,
             7 => self.on_resume(d).await,
-            // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome.
+            // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
+            // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            // Everything else (including unknown ops) is recorded and ignored.
-            _ => Flow::Continue,
+            5 | 23 | 31 => Flow::Continue,
+            // Anything else, server-to-client ops included (already recorded).
+            _ => self.close(UNKNOWN_OPCODE).await,
         }
     }
 
+    /// Client binary frames are `[op][payload]` with no seq (docs/protocol.md).
     async fn on_binary(&mut self, bytes: &[u8]) -> Flow {
-        if !bytes.is_empty() && self.session.is_none() {
-            return self.close(NOT_AUTHENTICATED).await;
+        match bytes.first() {
+            None => self.close(DECODE_FAILED).await,
+            // MLS Key Package, MLS Commit Welcome.
+            Some(26 | 28) if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
+            Some(26 | 28) => Flow::Continue,
+            Some(_) => self.close(UNKNOWN_OPCODE).await,
         }
-        Flow::Continue
     }
 
     async fn on_identify(&mut self, d: &Value) -> Flow {
@@ -337,6 +352,9 @@ impl Conn {
         let [Some(_), Some(_), Some(session_id), Some(token)] = fields else {
             return self.close(BAD_REQUEST).await;
         };
+        if !self.shared.attempt(session_id) {
+            return self.close(RATE_LIMITED).await;
+        }
         let client_dave = d
             .get("max_dave_protocol_version")
             .and_then(Value::as_u64)
@@ -347,21 +365,27 @@ impl Conn {
             token: token.to_owned(),
             dave_protocol_version: dave,
         };
-        let pending = std::mem::take(&mut self.pending);
-        let (bound, after_ready) =
-            self.shared
-                .identify(self.index, self.tx.clone(), identity, pending);
-        let ready = wire::ready(
-            bound.ssrc,
-            self.shared.port,
-            self.shared.config.heartbeat_interval_ms,
-        );
-        self.session = Some(bound);
-        if self.send_auto(Message::text(ready)).await == Flow::End {
+        let bound = self.shared.identify(self.index, self.tx.clone(), identity);
+        self.session = Some(bound.clone());
+        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
             return Flow::End;
         }
-        if self.send_all(after_ready).await == Flow::End {
-            return Flow::End;
+        // A Ready that is not sent (silence) leaves the session unresumable.
+        if !self.silent && !self.peer_closed {
+            self.announced = true;
+            let pending = std::mem::take(&mut self.pending);
+            let after_ready = self.shared.ready(&bound, pending);
+            let ready = wire::ready(
+                bound.ssrc,
+                self.shared.port,
+                self.shared.config.heartbeat_interval_ms,
+            );
+            if self.send(Message::text(ready)).await == Flow::End {
+                return Flow::End;
+            }
+            if self.send_all(after_ready).await == Flow::End {
+                return Flow::End;
+            }
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -384,6 +408,9 @@ impl Conn {
         if let Some(n) = seq_ack {
             self.shared.seq_ack(self.index, n);
         }
+        if !self.shared.attempt(session_id) {
+            return self.close(RATE_LIMITED).await;
+        }
         if let Some(code) = self.refuse_resume {
             // A refused session is gone for good, as on Discord.
             self.shared.forget_session(session_id);
@@ -398,15 +425,30 @@ impl Conn {
             seq_ack,
             pending,
         );
-        let Some((bound, replay)) = resumed else {
-            return self.close(SESSION_INVALID).await;
+        let (bound, replay) = match resumed {
+            Ok(resumed) => resumed,
+            Err(refusal) => {
+                debug!(index = self.index, ?refusal, "resume refused");
+                return self.close(SESSION_INVALID).await;
+            }
         };
         self.session = Some(bound);
+        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
+            return Flow::End;
+        }
+        // The session had Ready once: it stays resumable whatever happens here.
+        self.announced = true;
         if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {
             return Flow::End;
         }
         if self.send_all(replay).await == Flow::End {
             return Flow::End;
+        }
+        // Pushes scheduled at BeforeReady follow the replay.
+        for push in std::mem::take(&mut self.pending) {
+            if self.push(push).await == Flow::End {
+                return Flow::End;
+            }
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -421,16 +463,16 @@ impl Conn {
             self.shared.seq_ack(self.index, n);
         }
         self.heartbeats = self.heartbeats.saturating_add(1);
+        let now = Instant::now();
         let flow = match self.acks {
-            AckMode::Immediate => self.send_auto(ack).await,
+            AckMode::Immediate if self.delayed_acks.is_empty() => self.send_auto(ack).await,
+            // Still behind delayed ones: it must not overtake them.
+            AckMode::Immediate => self.delay_ack(now, ack),
             AckMode::Withheld => Flow::Continue,
-            AckMode::Delayed(delay) => {
-                let due = Instant::now().checked_add(delay);
-                if let Some(due) = due {
-                    self.delayed_acks.push_back((due, ack));
-                }
-                Flow::Continue
-            }
+            AckMode::Delayed(delay) => match now.checked_add(delay) {
+                Some(due) => self.delay_ack(due, ack),
+                None => Flow::Continue,
+            },
         };
         if flow == Flow::End {
             return Flow::End;
@@ -438,6 +480,17 @@ impl Conn {
         let n = self.heartbeats;
         self.fire(move |t| matches!(t, Trigger::AfterHeartbeats(k) if *k == n))
             .await
+    }
+
+    /// Queues an ACK; ACKs go out in the order of their heartbeats (a shorter
+    /// delay set later waits behind longer ones already queued).
+    fn delay_ack(&mut self, due: Instant, ack: Message) -> Flow {
+        if self.delayed_acks.len() >= MAX_DELAYED_ACKS {
+            debug!(index = self.index, "too many delayed ACKs; dropping one");
+            return Flow::Continue;
+        }
+        self.delayed_acks.push_back((due, ack));
+        Flow::Continue
     }
 
     async fn on_select_protocol(&mut self, d: &Value) -> Flow {
@@ -546,6 +599,7 @@ impl Conn {
                 }
             }
             Action::SendOversized(len) => self.send(Message::text(wire::oversized(len))).await,
+            Action::PushOversized(len) => self.push(ServerPush::oversized(len)).await,
             Action::SendShortBinary => {
                 self.send(Message::binary(wire::SHORT_BINARY.to_vec()))
                     .await
@@ -557,9 +611,13 @@ impl Conn {
         if !push.is_replayable() {
             return self.send_auto(push.encode(0)).await;
         }
-        let Some(bound) = self.session.clone() else {
-            self.pending.push(push);
-            return Flow::Continue;
+        let bound = match &self.session {
+            Some(bound) if self.announced => bound.clone(),
+            // Nothing numbered goes out before Ready.
+            _ => {
+                self.pending.push(push);
+                return Flow::Continue;
+            }
         };
         let Some(msg) = self.shared.push_from(self.index, &bound, &push) else {
             return Flow::Continue;

@@ -4,23 +4,42 @@
 //! Ready, Select Protocol with Session Description, heartbeats with ACKs, and
 //! Resume with Resumed plus a replay of the buffered messages the client has
 //! not acknowledged (`seq_ack`, u16 serial order, shared by JSON and binary
-//! messages). Each accepted connection follows a [`ConnectionPlan`] of fault
-//! steps (withheld ACKs, close codes, TCP resets, silence, refused resumes,
-//! garbage frames, pushes), and every frame in both directions is recorded
-//! with a timestamp ([`Sim::connections`]).
+//! messages; see `docs/protocol.md`). A session's seqs start at a random value
+//! unless configured ([`StartSeq`]); the value is recorded in
+//! [`ConnectionLog::start_seq`]. Each accepted connection follows a
+//! [`ConnectionPlan`] of fault steps (withheld or delayed ACKs, close codes,
+//! TCP resets, silence, a handshake cut before Ready, refused resumes, garbage
+//! frames, pushes), and every frame in both directions is recorded with a
+//! timestamp ([`Sim::connections`]).
 //!
 //! The sim writes its own wire bytes (literal JSON, hand-laid binary) and does
 //! not use `voice-ws-proto`, so a codec bug cannot hide on both sides.
 //! Ready scenarios live in [`scenario`].
 //!
-//! Like Discord, it closes on client mistakes, so conformance tests catch them:
-//! 4002 for a text frame that is not JSON or has no integer `op`; 4003 for
-//! Select Protocol, Speaking, DAVE messages or binary frames before
-//! Identify/Resume; 4005 for a second Identify/Resume; 4020 for a heartbeat
-//! nonce that is not a JSON integer, or missing Identify/Resume fields; 4012
-//! and 4016 for an unknown protocol or encryption mode; 4006 for a Resume of an
-//! unknown session or with the wrong token. Unknown ops are recorded and
-//! ignored. A Resume without `seq_ack` is resumed without replay (pre-v8).
+//! Like Discord, it closes on client mistakes, so conformance tests catch them
+//! (every frame is recorded before the close):
+//! - 4001 for an op a client may not send: JSON ops other than 0 Identify,
+//!   1 Select Protocol, 3 Heartbeat, 5 Speaking, 7 Resume, 23 DAVE Transition
+//!   Ready and 31 DAVE MLS Invalid Commit Welcome; binary ops other than
+//!   26 MLS Key Package and 28 MLS Commit Welcome;
+//! - 4002 for a text frame that is not JSON or has no integer `op`, or an
+//!   empty binary frame;
+//! - 4003 for Select Protocol, Speaking, DAVE messages or binary frames before
+//!   Identify/Resume;
+//! - 4005 for a second Identify/Resume;
+//! - 4020 for a heartbeat nonce that is not a JSON integer, or missing
+//!   Identify/Resume fields;
+//! - 4012 and 4016 for an unknown protocol or encryption mode;
+//! - 4006 for a Resume of an unknown session, of a session whose Identify was
+//!   never answered with Ready (see [`Trigger::BeforeReady`]), with the wrong
+//!   token, or whose `seq_ack` asks for messages the session's bounded replay
+//!   buffer ([`SimConfig::replay_capacity`]) no longer holds (the session is
+//!   then gone, rather than resumed with a gap);
+//! - 4021 for more Identify/Resume attempts for one session id than
+//!   [`SimConfig::rate_limit`] allows (default more than 10 in 10 s); the
+//!   session is then gone.
+//!
+//! A Resume without `seq_ack` is resumed without replay (pre-v8).
 //!
 //! ```
 //! use std::time::Duration;
@@ -60,7 +79,7 @@ mod sim;
 pub mod tls;
 mod wire;
 
-pub use config::SimConfig;
+pub use config::{RateLimit, SimConfig, StartSeq};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};

@@ -30,6 +30,12 @@ pub enum Trigger {
     /// Right after the WebSocket handshake, before Hello is sent (so
     /// [`Action::GoSilent`] here suppresses Hello).
     OnOpen,
+    /// When an Identify or a Resume was accepted, before Ready (or Resumed and
+    /// its replay) is sent. [`Action::Close`], [`Action::Reset`] or
+    /// [`Action::GoSilent`] here end or stall the handshake before Ready; a
+    /// session whose Ready was never sent cannot be resumed (4006), and a new
+    /// Identify with the same credentials starts it afresh.
+    BeforeReady,
     /// After Ready (on Identify) or after Resumed and its replay (on Resume)
     /// were sent.
     AfterReady,
@@ -50,8 +56,10 @@ pub enum Trigger {
 pub enum Action {
     /// Stop answering heartbeats; everything else stays normal.
     WithholdAcks,
-    /// Answer each later heartbeat this much later (`Duration::ZERO` restores
-    /// immediate ACKs).
+    /// Answer each later heartbeat this much later, with its own nonce, in the
+    /// order the heartbeats came; the delay may exceed the heartbeat interval
+    /// (several ACKs then wait at once, up to 1024). `Duration::ZERO` restores
+    /// immediate ACKs once those already waiting are sent.
     DelayAcks(Duration),
     /// Send a close frame with this code, wait briefly for the client's reply,
     /// then end the connection.
@@ -67,7 +75,8 @@ pub enum Action {
     /// with this code (typically 4006). Use with [`Trigger::OnOpen`].
     RefuseResume(u16),
     /// Send a server message (replayable ones get the next seq of the session;
-    /// before the session exists they wait until Ready/Resumed).
+    /// before Ready/Resumed went out they wait for it, so nothing numbered
+    /// precedes Ready).
     Push(ServerPush),
     /// Send a text frame that is not JSON: `{"op":`.
     SendMalformed,
@@ -75,9 +84,15 @@ pub enum Action {
     /// one takes the next seq, like any server binary message).
     SendUnknownOp,
     /// Send a text frame of exactly this many bytes that is valid JSON with an
-    /// unknown op (`{"op":18,"d":{"pad":"xxxx…"}}`), or as much of it as fits
-    /// when shorter than 24 bytes.
+    /// unknown op and no seq (`{"op":18,"d":{"pad":"xxxx…"}}`, not replayed),
+    /// or as much of it as fits when shorter than 24 bytes. See
+    /// [`Action::PushOversized`] for a numbered one.
     SendOversized(usize),
+    /// Push a numbered text frame of exactly this many bytes,
+    /// `{"op":18,"d":{"pad":"xxxx…"},"seq":N}`: the same as
+    /// `Push(ServerPush::oversized(len))`. It is kept for replay, so every
+    /// resume that has not acknowledged it sends it again.
+    PushOversized(usize),
     /// Send a 2-byte binary frame (a seq and no op).
     SendShortBinary,
 }
@@ -119,6 +134,18 @@ impl ConnectionPlan {
     /// Reset the TCP connection after the Nth heartbeat.
     pub fn reset_after_heartbeats(n: u32) -> Self {
         Self::new().then(Trigger::AfterHeartbeats(n), Action::Reset)
+    }
+
+    /// Close with `code` once Identify or Resume arrived, before Ready (or
+    /// Resumed) is sent.
+    pub fn close_before_ready(code: u16) -> Self {
+        Self::new().then(Trigger::BeforeReady, Action::Close(code))
+    }
+
+    /// Keep the socket open but never send Ready (or Resumed), nor anything
+    /// else: a handshake that times out on the client's side.
+    pub fn withhold_ready() -> Self {
+        Self::new().then(Trigger::BeforeReady, Action::GoSilent)
     }
 
     /// Go silent right after Ready (or Resumed).

@@ -3,6 +3,8 @@
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::wire;
+
 /// A message the gateway sends on its own (not as a reply).
 ///
 /// All variants except the `Raw*` ones are replayable: they take the next
@@ -35,8 +37,12 @@ pub enum ServerPush {
         /// Transition id.
         transition_id: u16,
     },
-    /// op 24: `{"epoch","protocol_version"}`.
+    /// op 24: `{"transition_id","epoch","protocol_version"}` (Discord's docs
+    /// name `transition_id` and `epoch`). For a payload with a field missing,
+    /// use [`ServerPush::Json`].
     DavePrepareEpoch {
+        /// Transition id the new epoch belongs to.
+        transition_id: u16,
         /// MLS epoch (1 = new group).
         epoch: u64,
         /// DAVE protocol version.
@@ -49,6 +55,23 @@ pub enum ServerPush {
         /// Payload, verbatim (ops 29 and 30 start with a u16 BE transition id).
         payload: Vec<u8>,
     },
+    /// Any numbered JSON message: `{"op":op,"d":d,"seq":N}` with `d` written
+    /// verbatim (it should be JSON; the sim does not check). For payloads the
+    /// other variants do not cover, such as one with a field missing.
+    Json {
+        /// The opcode.
+        op: u8,
+        /// The `d` payload, verbatim.
+        d: String,
+    },
+    /// A numbered text frame of exactly `len` bytes (at least 32 to 36, the
+    /// size without padding): valid JSON with an unknown op,
+    /// `{"op":18,"d":{"pad":"xxxx…"},"seq":N}`. Replayable like the others, so
+    /// a client that cannot take it gets it again after every resume.
+    Oversized {
+        /// Total size of the text frame in bytes.
+        len: usize,
+    },
     /// A text frame sent as-is: no seq, not replayable.
     RawText(String),
     /// A binary frame sent as-is: no seq, not replayable.
@@ -56,6 +79,15 @@ pub enum ServerPush {
 }
 
 impl ServerPush {
+    /// Op 24, DAVE Prepare Epoch with all three fields.
+    pub fn dave_prepare_epoch(transition_id: u16, epoch: u64, protocol_version: u16) -> Self {
+        Self::DavePrepareEpoch {
+            transition_id,
+            epoch,
+            protocol_version,
+        }
+    }
+
     /// Op 25, MLS External Sender Package.
     pub fn dave_external_sender(package: &[u8]) -> Self {
         Self::DaveBinary {
@@ -88,6 +120,11 @@ impl ServerPush {
         }
     }
 
+    /// A numbered op 18 text frame of exactly `len` bytes ([`ServerPush::Oversized`]).
+    pub fn oversized(len: usize) -> Self {
+        Self::Oversized { len }
+    }
+
     /// Whether the message takes a seq and is kept for replay.
     pub fn is_replayable(&self) -> bool {
         !matches!(self, Self::RawText(_) | Self::RawBinary(_))
@@ -103,6 +140,8 @@ impl ServerPush {
             Self::DaveExecuteTransition { .. } => Some(22),
             Self::DavePrepareEpoch { .. } => Some(24),
             Self::DaveBinary { op, .. } => Some(*op),
+            Self::Json { op, .. } => Some(*op),
+            Self::Oversized { .. } => Some(18),
             Self::RawText(_) | Self::RawBinary(_) => None,
         }
     }
@@ -146,13 +185,17 @@ impl ServerPush {
                 json(22, &format!(r#"{{"transition_id":{transition_id}}}"#), seq)
             }
             Self::DavePrepareEpoch {
+                transition_id,
                 epoch,
                 protocol_version,
             } => json(
                 24,
-                &format!(r#"{{"epoch":{epoch},"protocol_version":{protocol_version}}}"#),
+                &format!(
+                    r#"{{"transition_id":{transition_id},"epoch":{epoch},"protocol_version":{protocol_version}}}"#
+                ),
                 seq,
             ),
+            Self::Json { op, d } => json(*op, d, seq),
             Self::DaveBinary { op, payload } => {
                 let mut frame = Vec::with_capacity(3 + payload.len());
                 frame.extend_from_slice(&seq.to_be_bytes());
@@ -160,6 +203,7 @@ impl ServerPush {
                 frame.extend_from_slice(payload);
                 Message::binary(frame)
             }
+            Self::Oversized { len } => Message::text(wire::oversized_numbered(*len, seq)),
             Self::RawText(text) => Message::text(text.clone()),
             Self::RawBinary(bytes) => Message::binary(bytes.clone()),
         }

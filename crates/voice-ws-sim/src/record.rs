@@ -55,6 +55,12 @@ pub struct ConnectionLog {
     pub session_id: Option<String>,
     /// Last `seq_ack` the client sent (Heartbeat or Resume).
     pub last_seq_ack: Option<i64>,
+    /// Seq of the first replayable message of the session this connection
+    /// identified or resumed (random by default, see
+    /// [`StartSeq`](crate::StartSeq)); pass it to
+    /// [`SimConfig::with_start_seq`](crate::SimConfig::with_start_seq) to
+    /// replay a run.
+    pub start_seq: Option<u16>,
 }
 
 impl ConnectionLog {
@@ -70,6 +76,7 @@ impl ConnectionLog {
             closed_by_client: None,
             session_id: None,
             last_seq_ack: None,
+            start_seq: None,
         }
     }
 

@@ -34,6 +34,14 @@ const SCENARIOS: &[(&str, &str)] = &[
         "First connection is reset (1006-style) after the 2nd heartbeat; the resume is refused with 4006, so a new session is needed.",
     ),
     (
+        "drop-before-ready",
+        "First connection is reset after Identify, before Ready: that session never existed, so the next socket must Identify again (a Resume gets 4006).",
+    ),
+    (
+        "slow-acks",
+        "On the first connection every ACK arrives 1.5 heartbeat intervals after its heartbeat (nonces echoed, in order): a client tolerating more than one missed ACK stays on it; one with tolerance 1 zombies and resumes onto a healthy connection.",
+    ),
+    (
         "kick",
         "Closes with 4014 (disconnected) right after Ready; the client must not reconnect.",
     ),
@@ -44,6 +52,10 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "oversized",
         "After Ready sends a 1 MiB text frame of valid JSON with an unknown op, then a valid Speaking.",
+    ),
+    (
+        "oversized-replay",
+        "After Ready pushes a numbered 1 MiB text frame (op 18), kept for replay: every resume that has not acknowledged it gets it again.",
     ),
     (
         "wraparound",
@@ -119,6 +131,13 @@ pub fn config(name: &str) -> Option<SimConfig> {
         "refuse-resume" => base
             .with_plan(ConnectionPlan::reset_after_heartbeats(2))
             .with_plan(ConnectionPlan::refuse_resume(4006)),
+        "drop-before-ready" => {
+            base.with_plan(ConnectionPlan::new().then(Trigger::BeforeReady, Action::Reset))
+        }
+        "slow-acks" => {
+            let delay = Duration::from_secs_f64(base.heartbeat_interval_ms * 1.5 / 1000.0);
+            base.with_plan(ConnectionPlan::new().then(Trigger::OnOpen, Action::DelayAcks(delay)))
+        }
         "kick" => base.with_plan(ConnectionPlan::close_after_ready(4014)),
         "malformed" => base.with_plan(
             ConnectionPlan::new()
@@ -131,6 +150,9 @@ pub fn config(name: &str) -> Option<SimConfig> {
             ConnectionPlan::new()
                 .then(Trigger::AfterReady, Action::SendOversized(1 << 20))
                 .then(Trigger::AfterReady, Action::Push(speaking("1001", 1))),
+        ),
+        "oversized-replay" => base.with_plan(
+            ConnectionPlan::new().then(Trigger::AfterReady, Action::PushOversized(1 << 20)),
         ),
         "wraparound" => base.with_start_seq(65533).with_plan(
             ConnectionPlan::new()
@@ -162,10 +184,7 @@ pub fn config(name: &str) -> Option<SimConfig> {
             ConnectionPlan::new()
                 .then(
                     Trigger::AfterReady,
-                    Action::Push(ServerPush::DavePrepareEpoch {
-                        epoch: 1,
-                        protocol_version: 1,
-                    }),
+                    Action::Push(ServerPush::dave_prepare_epoch(1, 1, 1)),
                 )
                 .then(
                     Trigger::AfterReady,
@@ -257,8 +276,9 @@ fn demo() -> SimConfig {
 pub fn expected_duration(name: &str) -> Option<Duration> {
     let seconds = match name {
         "demo" => 10,
-        "wraparound" | "flaky" | "zombie" | "silent" | "reset" | "refuse-resume" => 6,
-        "normal" | "kick" | "malformed" | "oversized" | "dave" => 2,
+        "wraparound" | "flaky" | "zombie" | "silent" | "reset" | "refuse-resume" | "slow-acks" => 6,
+        "drop-before-ready" => 2,
+        "normal" | "kick" | "malformed" | "oversized" | "oversized-replay" | "dave" => 2,
         _ => return None,
     };
     Some(Duration::from_secs(seconds))
@@ -270,7 +290,7 @@ mod tests {
 
     #[test]
     fn every_name_has_a_description_and_config() {
-        assert!(names().len() >= 12);
+        assert!(names().len() >= 15);
         for name in names() {
             assert!(describe(name).is_some(), "{name}");
             assert!(config(name).is_some(), "{name}");
@@ -278,6 +298,17 @@ mod tests {
         }
         assert!(config("nope").is_none());
         assert!(describe("nope").is_none());
+    }
+
+    #[test]
+    fn slow_acks_are_slower_than_one_interval() {
+        let config = config("slow-acks").expect("exists");
+        let delay = Duration::from_millis(1500);
+        assert_eq!(config.heartbeat_interval_ms, 1000.0);
+        assert_eq!(
+            config.plans[0].steps[0],
+            crate::Step::new(Trigger::OnOpen, Action::DelayAcks(delay))
+        );
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub(crate) struct Session {
     pub(crate) generation: u64,
     pub(crate) dave_protocol_version: u16,
     pub(crate) live: Option<Live>,
+    /// Ready was sent: only then can the session be resumed.
+    pub(crate) ready: bool,
+    /// Seq of the session's first replayable message.
+    pub(crate) start_seq: u16,
     next_seq: u16,
     replay: ReplayBuffer,
 }
@@ -40,6 +44,8 @@ impl Session {
             generation,
             dave_protocol_version,
             live: None,
+            ready: false,
+            start_seq,
             next_seq: start_seq,
             replay: ReplayBuffer::new(replay_capacity),
         }
@@ -57,8 +63,9 @@ impl Session {
         msg
     }
 
-    /// Messages a client that acknowledged `seq_ack` (-1: nothing) has missed.
-    pub(crate) fn replay_after(&self, seq_ack: i64) -> Vec<Message> {
+    /// Messages a client that acknowledged `seq_ack` (-1: nothing) has missed,
+    /// or `None` when some of them were already evicted from the replay buffer.
+    pub(crate) fn replay_after(&self, seq_ack: i64) -> Option<Vec<Message>> {
         self.replay.after(seq_ack)
     }
 }
@@ -67,6 +74,8 @@ impl Session {
 pub(crate) struct ReplayBuffer {
     capacity: usize,
     entries: VecDeque<(u16, Message)>,
+    /// Seq of the newest message no longer kept (evictions go oldest first).
+    last_evicted: Option<u16>,
 }
 
 impl ReplayBuffer {
@@ -74,29 +83,48 @@ impl ReplayBuffer {
         Self {
             capacity,
             entries: VecDeque::new(),
+            last_evicted: None,
         }
     }
 
     pub(crate) fn keep(&mut self, seq: u16, msg: Message) {
         if self.capacity == 0 {
+            self.last_evicted = Some(seq);
             return;
         }
         if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+            if let Some((evicted, _)) = self.entries.pop_front() {
+                self.last_evicted = Some(evicted);
+            }
         }
         self.entries.push_back((seq, msg));
     }
 
-    pub(crate) fn after(&self, seq_ack: i64) -> Vec<Message> {
+    /// What follows `seq_ack` (u16 serial order; -1 means nothing was received),
+    /// or `None` when a message after `seq_ack` was evicted: the buffer can no
+    /// longer give the client everything it missed, and Discord closes with
+    /// 4006 rather than replay a gap.
+    pub(crate) fn after(&self, seq_ack: i64) -> Option<Vec<Message>> {
         let Ok(ack) = u16::try_from(seq_ack) else {
             // -1 (or anything else outside u16): the client has seen nothing.
-            return self.entries.iter().map(|(_, m)| m.clone()).collect();
+            if self.last_evicted.is_some() {
+                return None;
+            }
+            return Some(self.entries.iter().map(|(_, m)| m.clone()).collect());
         };
-        self.entries
+        if self
+            .last_evicted
+            .is_some_and(|evicted| is_after(evicted, ack))
+        {
+            return None;
+        }
+        let replay = self
+            .entries
             .iter()
             .filter(|(seq, _)| is_after(*seq, ack))
             .map(|(_, m)| m.clone())
-            .collect()
+            .collect();
+        Some(replay)
     }
 }
 
@@ -114,6 +142,7 @@ mod tests {
     fn seqs(buffer: &ReplayBuffer, ack: i64) -> Vec<u16> {
         buffer
             .after(ack)
+            .expect("nothing missed was evicted")
             .iter()
             .map(|m| match m {
                 Message::Binary(b) => u16::from_be_bytes([b[0], b[1]]),
@@ -156,9 +185,32 @@ mod tests {
     }
 
     #[test]
-    fn bounded() {
+    fn bounded_and_refuses_to_replay_a_gap() {
         let buffer = filled(0, 10, 4);
-        assert_eq!(seqs(&buffer, -1), [6, 7, 8, 9]);
-        assert!(filled(0, 3, 0).after(-1).is_empty());
+        assert_eq!(seqs(&buffer, 5), [6, 7, 8, 9]);
+        assert_eq!(seqs(&buffer, 7), [8, 9]);
+        assert_eq!(seqs(&buffer, 9), Vec::<u16>::new());
+        // 0..=5 were evicted: a client that has not received 5 cannot resume.
+        assert!(buffer.after(4).is_none());
+        assert!(buffer.after(0).is_none());
+        assert!(buffer.after(-1).is_none());
+        // Nothing evicted yet: -1 gets everything.
+        assert_eq!(seqs(&filled(0, 4, 4), -1), [0, 1, 2, 3]);
+        // Capacity 0 keeps nothing: only a client that missed nothing resumes.
+        let none = filled(0, 3, 0);
+        assert!(none.after(1).is_none() && none.after(-1).is_none());
+        assert_eq!(none.after(2).map(|m| m.len()), Some(0));
+        // Never pushed anything.
+        assert_eq!(ReplayBuffer::new(0).after(-1).map(|m| m.len()), Some(0));
+    }
+
+    #[test]
+    fn gap_detection_across_the_wrap() {
+        // 65530..=65535 and 0..=3 pushed, 4 kept: 0..=3; 65535 was the last evicted.
+        let buffer = filled(65530, 10, 4);
+        assert_eq!(seqs(&buffer, 65535), [0, 1, 2, 3]);
+        assert_eq!(seqs(&buffer, 1), [2, 3]);
+        assert!(buffer.after(65534).is_none());
+        assert!(buffer.after(-1).is_none());
     }
 }

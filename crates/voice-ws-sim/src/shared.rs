@@ -1,7 +1,7 @@
 //! State shared by the accept loop, every connection task and the [`Sim`](crate::Sim)
 //! handle. One std mutex; no lock is held across an await.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::debug;
 
 use crate::config::SimConfig;
 use crate::push::ServerPush;
@@ -28,11 +29,38 @@ pub(crate) struct Shared {
 struct Inner {
     logs: Vec<ConnectionLog>,
     sessions: HashMap<String, Session>,
-    /// Target of [`Sim::push`](crate::Sim::push): the last session identified or resumed.
+    /// Target of [`Sim::push`](crate::Sim::push): the last session that got
+    /// Ready or was resumed.
     active: Option<String>,
-    /// Pushes made before any session existed; the first Identify takes them.
+    /// Pushes made before any session existed; the first Ready takes them.
     pending: Vec<ServerPush>,
     sessions_created: u64,
+    /// Recent Identify/Resume times per session id, oldest first; at most
+    /// `rate_limit.attempts + 1` each.
+    attempts: HashMap<String, VecDeque<Instant>>,
+}
+
+impl Inner {
+    fn forget(&mut self, session_id: &str) {
+        self.sessions.remove(session_id);
+        if self.active.as_deref() == Some(session_id) {
+            self.active = None;
+        }
+    }
+}
+
+/// Why a Resume is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// No session with that id (never identified, or forgotten).
+    Unknown,
+    /// The session exists but the token differs; the session is kept.
+    WrongToken,
+    /// Identified, but Ready was never sent; the session is forgotten.
+    NotReady,
+    /// A message after the Resume's `seq_ack` is no longer in the replay
+    /// buffer; the session is forgotten.
+    Evicted,
 }
 
 /// Which way a frame went.
@@ -154,15 +182,44 @@ impl Shared {
         }
     }
 
+    /// Counts an Identify or Resume for `session_id`. `false` when it is one
+    /// too many for [`SimConfig::rate_limit`]: the session is forgotten and the
+    /// caller closes with 4021.
+    pub(crate) fn attempt(&self, session_id: &str) -> bool {
+        let Some(limit) = self.config.rate_limit else {
+            return true;
+        };
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let times = inner.attempts.entry(session_id.to_owned()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= limit.window)
+        {
+            times.pop_front();
+        }
+        times.push_back(now);
+        let allowed = usize::try_from(limit.attempts).unwrap_or(usize::MAX);
+        if times.len() <= allowed {
+            return true;
+        }
+        while times.len() > allowed.saturating_add(1) {
+            times.pop_front();
+        }
+        // Discord ends the session for good.
+        inner.forget(session_id);
+        false
+    }
+
     /// Starts a new session (replacing one with the same id) served by `index`.
-    /// Returns the binding and the pushes to send after Ready, already sequenced.
+    /// It cannot be resumed, and [`Sim::push`](crate::Sim::push) does not
+    /// target it, until [`Shared::ready`] says Ready is going out.
     pub(crate) fn identify(
         &self,
         index: usize,
         tx: UnboundedSender<Message>,
         identity: Identity,
-        local_pending: Vec<ServerPush>,
-    ) -> (Bound, Vec<Message>) {
+    ) -> Bound {
         let mut guard = self.lock();
         let inner = &mut *guard;
         inner.sessions_created += 1;
@@ -174,34 +231,55 @@ impl Shared {
             ssrc,
             generation,
             identity.dave_protocol_version,
-            self.config.start_seq,
+            self.config.start_seq.pick(generation),
             self.config.replay_capacity,
         );
+        let start_seq = session.start_seq;
         session.live = Some(Live { conn: index, tx });
+        let id = identity.session_id;
+        inner.sessions.insert(id.clone(), session);
+        if let Some(log) = inner.logs.get_mut(index) {
+            log.session_id = Some(id.clone());
+            log.start_seq = Some(start_seq);
+        }
+        debug!(index, start_seq, "new session");
+        Bound {
+            session_id: id,
+            generation,
+            ssrc,
+            dave_protocol_version: identity.dave_protocol_version,
+        }
+    }
+
+    /// Ready is about to go out for `bound`: the session becomes resumable
+    /// and the target of [`Sim::push`](crate::Sim::push). Returns the pushes
+    /// to send right after Ready (held global ones, then this connection's
+    /// early ones), already sequenced.
+    pub(crate) fn ready(&self, bound: &Bound, local_pending: Vec<ServerPush>) -> Vec<Message> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let Some(session) = inner
+            .sessions
+            .get_mut(&bound.session_id)
+            .filter(|s| s.generation == bound.generation)
+        else {
+            // Replaced by another Identify meanwhile; nothing to announce.
+            return Vec::new();
+        };
+        session.ready = true;
         let global = std::mem::take(&mut inner.pending);
         let out = global
             .iter()
             .chain(local_pending.iter())
             .map(|p| session.push(p))
             .collect();
-        let id = identity.session_id;
-        inner.sessions.insert(id.clone(), session);
-        inner.active = Some(id.clone());
-        if let Some(log) = inner.logs.get_mut(index) {
-            log.session_id = Some(id.clone());
-        }
-        let bound = Bound {
-            session_id: id,
-            generation,
-            ssrc,
-            dave_protocol_version: identity.dave_protocol_version,
-        };
-        (bound, out)
+        inner.active = Some(bound.session_id.clone());
+        out
     }
 
     /// Moves a session to connection `index`. Returns the binding and what to
     /// send after Resumed (the replay, then this connection's early pushes), or
-    /// `None` when the session is unknown or the token does not match.
+    /// why the Resume is refused (every refusal is a 4006).
     pub(crate) fn resume(
         &self,
         index: usize,
@@ -210,15 +288,28 @@ impl Shared {
         token: &str,
         seq_ack: Option<i64>,
         local_pending: Vec<ServerPush>,
-    ) -> Option<(Bound, Vec<Message>)> {
+    ) -> Result<(Bound, Vec<Message>), Refusal> {
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let session = inner.sessions.get_mut(session_id)?;
+        let session = inner.sessions.get_mut(session_id).ok_or(Refusal::Unknown)?;
         if session.token != token {
-            return None;
+            return Err(Refusal::WrongToken);
+        }
+        if !session.ready {
+            // Ready never went out: on Discord's side the session never existed.
+            inner.forget(session_id);
+            return Err(Refusal::NotReady);
         }
         // No seq_ack at all is the pre-v8 resume: nothing is replayed.
-        let mut out = seq_ack.map_or_else(Vec::new, |ack| session.replay_after(ack));
+        let replay = match seq_ack {
+            None => Some(Vec::new()),
+            Some(ack) => session.replay_after(ack),
+        };
+        let Some(mut out) = replay else {
+            // Discord closes the session: it cannot be resumed any more.
+            inner.forget(session_id);
+            return Err(Refusal::Evicted);
+        };
         out.extend(local_pending.iter().map(|p| session.push(p)));
         session.live = Some(Live { conn: index, tx });
         let bound = Bound {
@@ -227,19 +318,17 @@ impl Shared {
             ssrc: session.ssrc,
             dave_protocol_version: session.dave_protocol_version,
         };
+        let start_seq = session.start_seq;
         inner.active = Some(session_id.to_owned());
         if let Some(log) = inner.logs.get_mut(index) {
             log.session_id = Some(session_id.to_owned());
+            log.start_seq = Some(start_seq);
         }
-        Some((bound, out))
+        Ok((bound, out))
     }
 
     pub(crate) fn forget_session(&self, session_id: &str) {
-        let mut inner = self.lock();
-        inner.sessions.remove(session_id);
-        if inner.active.as_deref() == Some(session_id) {
-            inner.active = None;
-        }
+        self.lock().forget(session_id);
     }
 
     /// A push scheduled by connection `index` for its own session. Returns the

@@ -96,13 +96,13 @@ impl Sim {
         )
     }
 
-    /// Sends a server message on the active session (the one most recently
-    /// identified or resumed).
+    /// Sends a server message on the active session (the one that most
+    /// recently got Ready or was resumed).
     ///
     /// Replayable messages take the session's next seq and are buffered for
     /// replay; they reach the client now if the session has a live, non-silent
     /// connection. `Raw*` messages go only to a live connection. Pushes made
-    /// before any session exists are held and sent after the first Ready.
+    /// before any session got Ready are held and sent after the first Ready.
     pub fn push(&self, msg: ServerPush) {
         self.shared.push_active(msg);
     }

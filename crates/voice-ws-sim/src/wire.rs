@@ -48,6 +48,8 @@ pub(crate) const UNKNOWN_BINARY_OP: u8 = 99;
 
 pub(crate) const SHORT_BINARY: [u8; 2] = [0x00, 0x01];
 
+/// `{"op":18,"d":{"pad":"xxxx…"}}` of exactly `len` bytes, or as much of it as
+/// fits when shorter than 24 bytes (then not JSON).
 pub(crate) fn oversized(len: usize) -> String {
     const HEAD: &str = r#"{"op":18,"d":{"pad":""#;
     const TAIL: &str = r#""}}"#;
@@ -57,10 +59,24 @@ pub(crate) fn oversized(len: usize) -> String {
         text.truncate(len);
         return text;
     }
-    let mut text = String::with_capacity(len);
-    text.push_str(HEAD);
-    text.extend(std::iter::repeat_n('x', len - skeleton));
-    text.push_str(TAIL);
+    padded(HEAD, len - skeleton, TAIL)
+}
+
+/// `{"op":18,"d":{"pad":"xxxx…"},"seq":N}` of exactly `len` bytes: a numbered
+/// message with an unknown op. Never shorter than with no padding (32 to 36
+/// bytes, depending on the digits of `seq`).
+pub(crate) fn oversized_numbered(len: usize, seq: u16) -> String {
+    const HEAD: &str = r#"{"op":18,"d":{"pad":""#;
+    let tail = format!(r#""}},"seq":{seq}}}"#);
+    let pad = len.saturating_sub(HEAD.len() + tail.len());
+    padded(HEAD, pad, &tail)
+}
+
+fn padded(head: &str, pad: usize, tail: &str) -> String {
+    let mut text = String::with_capacity(head.len() + pad + tail.len());
+    text.push_str(head);
+    text.extend(std::iter::repeat_n('x', pad));
+    text.push_str(tail);
     text
 }
 
@@ -95,6 +111,26 @@ mod tests {
             assert_eq!(v["op"], 18);
         }
         assert_eq!(oversized(3).len(), 3);
+    }
+
+    #[test]
+    fn numbered_oversized_is_exact_json_with_its_seq() {
+        for seq in [0, 9, 10, 99, 12345, 65535] {
+            for len in [40, 41, 1000, 1 << 17] {
+                let text = oversized_numbered(len, seq);
+                assert_eq!(text.len(), len, "{seq} {len}");
+                let v: Value = serde_json::from_str(&text).expect("valid JSON");
+                assert_eq!(
+                    (v["op"].as_u64(), v["seq"].as_u64()),
+                    (Some(18), Some(u64::from(seq)))
+                );
+            }
+        }
+        assert_eq!(
+            oversized_numbered(0, 7),
+            r#"{"op":18,"d":{"pad":""},"seq":7}"#
+        );
+        assert_eq!(oversized_numbered(0, 65535).len(), 36);
     }
 
     #[test]

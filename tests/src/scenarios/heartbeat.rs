@@ -22,7 +22,8 @@ const MAX_NONCE: u64 = (1 << 53) - 1;
 /// 60–200 ms apart on average, and the first comes about an interval after
 /// Hello, not at once (the default `FirstHeartbeat::AfterInterval`).
 pub async fn heartbeat_cadence(driver: &impl Driver) {
-    let sim = start_sim(sim_config(vec![])).await;
+    // Literal seqs below: the sim's start seq is random by default.
+    let sim = start_sim(sim_config(vec![]).with_start_seq(0)).await;
     let (handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
     collect_until(&mut events, is_ready, WAIT).await;
 

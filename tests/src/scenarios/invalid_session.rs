@@ -28,7 +28,8 @@ pub async fn refused_resume_waits_for_new_credentials(driver: &impl Driver) {
         .then(Trigger::AfterReady, Action::Push(speaking_push("1001", 1)))
         .then(Trigger::AfterHeartbeats(2), Action::Reset);
     let second = ConnectionPlan::refuse_resume(4006);
-    let sim = start_sim(sim_config(vec![first, second])).await;
+    // Literal seqs below: the sim's start seq is random by default.
+    let sim = start_sim(sim_config(vec![first, second]).with_start_seq(0)).await;
     let (handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
     let mut seen = collect_until(&mut events, is_ready, WAIT).await;

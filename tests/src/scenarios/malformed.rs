@@ -23,7 +23,9 @@ use crate::{
 pub async fn malformed_frames_keep_the_session(driver: &impl Driver) {
     let config = scenario::config("malformed")
         .expect("the sim has a malformed scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS);
+        .with_heartbeat_interval_ms(HEARTBEAT_MS)
+        // Literal seqs below: the sim's start seq is random by default.
+        .with_start_seq(0);
     let sim = start_sim(config).await;
     let (handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
@@ -117,7 +119,8 @@ pub async fn oversized_frame_closes_1009_and_resumes(driver: &impl Driver) {
     let plan = ConnectionPlan::new()
         .then(Trigger::AfterReady, Action::Push(speaking_push("1001", 1)))
         .then(Trigger::AfterReady, Action::SendOversized(SIZE));
-    let sim = start_sim(sim_config(vec![plan])).await;
+    // Literal seqs below: the sim's start seq is random by default.
+    let sim = start_sim(sim_config(vec![plan]).with_start_seq(0)).await;
     let mut config = fast_config();
     config.transport.max_message_size = LIMIT;
     let (_handle, mut events) = driver.connect(config, credentials_for(&sim));

@@ -19,7 +19,8 @@ pub async fn reset_resumes(driver: &impl Driver) {
     let plan = ConnectionPlan::new()
         .then(Trigger::AfterReady, Action::Push(speaking_push("1001", 1)))
         .then(Trigger::AfterHeartbeats(2), Action::Reset);
-    let sim = start_sim(sim_config(vec![plan])).await;
+    // Literal seqs below: the sim's start seq is random by default.
+    let sim = start_sim(sim_config(vec![plan]).with_start_seq(0)).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
     let mut seen = collect_until(&mut events, is_ready, WAIT).await;

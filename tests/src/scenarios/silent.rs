@@ -21,7 +21,9 @@ use crate::{
 pub async fn silent_socket_resumes_with_replay(driver: &impl Driver) {
     let config = scenario::config("silent")
         .expect("the sim has a silent scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS);
+        .with_heartbeat_interval_ms(HEARTBEAT_MS)
+        // Literal seqs below: the sim's start seq is random by default.
+        .with_start_seq(0);
     let sim = start_sim(config).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 

@@ -37,7 +37,8 @@ pub async fn zombie_then_resume(driver: &impl Driver) {
             Trigger::AfterHeartbeats(3),
             Action::Push(speaking_push("1002", 2)),
         );
-    let sim = start_sim(sim_config(vec![plan])).await;
+    // Literal seqs below: the sim's start seq is random by default.
+    let sim = start_sim(sim_config(vec![plan]).with_start_seq(0)).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
     let (mut seen, zombie) = through_zombie_to_resumed(&mut events).await;

@@ -1,5 +1,5 @@
 //! A deliberately dumb client on raw tokio-tungstenite: it sends the literal
-//! JSON of PROTOCOL.md and hands back exactly what arrived.
+//! JSON of `docs/protocol.md` and hands back exactly what arrived.
 
 use std::time::Duration;
 
