@@ -48,4 +48,11 @@ scenarios! {
     "multi_thread" dropping_the_handle_closes,
     "multi_thread" wraparound_resume,
     "current_thread" binary_frames_by_frame_type,
+    "multi_thread" seq_ack_is_what_was_received,
+    "multi_thread" a_full_queue_refuses_and_the_replay_brings_it_back,
+    "multi_thread" a_drop_before_ready_identifies_again,
+    "multi_thread" a_replayed_oversized_message_ends_the_session,
+    "multi_thread" a_slow_gateway_is_not_a_zombie_with_tolerance_2,
+    "current_thread" close_4020_is_fatal,
+    "current_thread" dave_prepare_epoch_with_and_without_transition_id,
 }

@@ -84,3 +84,38 @@ async fn wraparound_resume() {
 async fn binary_frames_by_frame_type() {
     scenarios::binary_frames_by_frame_type(&DRIVER).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seq_ack_is_what_was_received() {
+    scenarios::seq_ack_is_what_was_received(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_refuses_and_the_replay_brings_it_back() {
+    scenarios::a_full_queue_refuses_and_the_replay_brings_it_back(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_before_ready_identifies_again() {
+    scenarios::a_drop_before_ready_identifies_again(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_oversized_message_ends_the_session() {
+    scenarios::a_replayed_oversized_message_ends_the_session(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_gateway_is_not_a_zombie_with_tolerance_2() {
+    scenarios::a_slow_gateway_is_not_a_zombie_with_tolerance_2(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn close_4020_is_fatal() {
+    scenarios::close_4020_is_fatal(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn dave_prepare_epoch_with_and_without_transition_id() {
+    scenarios::dave_prepare_epoch_with_and_without_transition_id(&DRIVER).await;
+}

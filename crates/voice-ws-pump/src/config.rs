@@ -20,8 +20,9 @@ pub struct DriverConfig {
     pub session: SessionConfig,
     /// Events that may wait in the queue for the application. When it is
     /// full the task keeps running (heartbeats, timers) and leaves further
-    /// events in the core, which only acknowledges (`seq_ack`) what reached
-    /// this queue. Default 32.
+    /// events in the core's bounded queue (`max_pending_events`), which
+    /// acknowledges messages as it accepts them and refuses them, for the
+    /// server to replay, while it is full. Default 32.
     pub event_buffer: usize,
     /// Commands from [`Handle`](crate::Handle)s that may wait for the task.
     /// Default 32.

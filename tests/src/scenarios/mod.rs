@@ -1,30 +1,44 @@
 //! The scenarios, one concept per file. Each takes any [`Driver`](crate::Driver),
 //! starts its own gateway, and asserts both the events and the wire.
 
+mod before_ready;
 mod binary;
+mod dave_json;
+mod fatal;
 mod handshake;
 mod heartbeat;
 mod invalid_session;
 mod lifecycle;
 mod malformed;
+mod receipt;
 mod reset;
 mod resume_4015;
+mod resume_loop;
 mod scale;
 mod silent;
+mod slow_acks;
 mod stop;
 mod wraparound;
 mod zombie;
 
+pub use before_ready::a_drop_before_ready_identifies_again;
 pub use binary::binary_frames_by_frame_type;
+pub use dave_json::dave_prepare_epoch_with_and_without_transition_id;
+pub use fatal::close_4020_is_fatal;
 pub use handshake::handshake;
 pub use heartbeat::heartbeat_cadence;
 pub use invalid_session::refused_resume_waits_for_new_credentials;
 pub use lifecycle::{dropping_the_handle_closes, force_close_is_silent, graceful_close};
 pub use malformed::{malformed_frames_keep_the_session, oversized_frame_closes_1009_and_resumes};
+pub use receipt::{
+    a_full_queue_refuses_and_the_replay_brings_it_back, seq_ack_is_what_was_received,
+};
 pub use reset::reset_resumes;
 pub use resume_4015::close_4015_resumes;
+pub use resume_loop::a_replayed_oversized_message_ends_the_session;
 pub use scale::hundred_connections;
 pub use silent::silent_socket_resumes_with_replay;
+pub use slow_acks::a_slow_gateway_is_not_a_zombie_with_tolerance_2;
 pub use stop::close_4014_stops;
 pub use wraparound::wraparound_resume;
 pub use zombie::zombie_then_resume;

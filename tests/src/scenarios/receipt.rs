@@ -1,0 +1,151 @@
+//! `seq_ack` is the last message received, not the last one the
+//! application read (docs/protocol.md, "seq_ack"), against a gateway whose
+//! replay buffer is as small as a real one can be.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::json;
+use voice_ws_proto::codec::ServerMessage;
+use voice_ws_proto::{CloseCode, Event};
+use voice_ws_sim::{Action, ConnectionPlan, Sim, Trigger};
+
+use crate::{
+    Driver, DriverHandle, EventStream, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until,
+    credentials_for, eventually, fast_config, first_received_json, is_ready, is_resumed,
+    sim_config, speaking_push, start_sim,
+};
+
+/// Speaking messages the gateway pushes (ssrc 1..=N). More than the
+/// driver's event buffer (32) holds, so some wait in the core.
+const PUSHED: u32 = 40;
+
+/// The ssrc of a Speaking message, if `event` is one.
+fn speaking_ssrc(event: &Event) -> Option<u32> {
+    match event {
+        Event::Message(m) => match &m.message {
+            ServerMessage::Speaking(s) => Some(s.ssrc),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Reads events until `n` Speaking messages came; returns their ssrcs and
+/// every event read.
+async fn read_speaking(events: &mut EventStream, n: usize) -> (Vec<u32>, Vec<Event>) {
+    let mut ssrcs = Vec::new();
+    let mut seen = Vec::new();
+    while ssrcs.len() < n {
+        let event = tokio::time::timeout(WAIT, events.next())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {n} Speaking: {seen:#?}", ssrcs.len()))
+            .unwrap_or_else(|| panic!("events ended: {seen:#?}"));
+        ssrcs.extend(speaking_ssrc(&event));
+        seen.push(event);
+    }
+    (ssrcs, seen)
+}
+
+/// The seq the gateway gave its `k`th numbered message (0-based) on `sim`'s
+/// first session.
+fn nth_seq(sim: &Sim, k: u16) -> u16 {
+    let start = sim.connections()[0]
+        .start_seq
+        .expect("the sim records the session's start seq");
+    start.wrapping_add(k)
+}
+
+/// The gateway keeps only 4 messages for replay. After Ready it pushes 40
+/// Speaking messages while the application reads nothing, then closes with
+/// 4015. The Resume carries the seq of the 40th: all were received (queued
+/// for the application), so there is nothing to replay. A client acking
+/// only what the application read would ask for evicted messages and get
+/// 4006. Afterwards the application reads 1..=42 exactly once, in order.
+pub async fn seq_ack_is_what_was_received(driver: &impl Driver) {
+    let plan = ConnectionPlan::new().then(Trigger::AfterHeartbeats(4), Action::Close(4015));
+    let sim = start_sim(sim_config(vec![plan]).with_replay_capacity(4)).await;
+    let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
+    collect_until(&mut events, is_ready, WAIT).await;
+
+    for ssrc in 1..=PUSHED {
+        sim.push(speaking_push("1001", ssrc));
+    }
+    // Not reading: wait for the resumed connection on the gateway's side.
+    eventually("the client resumes after 4015", WAIT, || {
+        sim.connections().len() == 2 && sim.connections()[1].received_ops().first() == Some(&7)
+    })
+    .await;
+    let last = nth_seq(&sim, 39);
+    assert_eq!(
+        first_received_json(&sim.connections()[1]),
+        json!({"op": 7, "d": {
+            "server_id": SERVER_ID,
+            "session_id": SESSION_ID,
+            "token": TOKEN,
+            "seq_ack": last,
+        }}),
+        "start seq {:?}",
+        sim.connections()[0].start_seq
+    );
+    let (mut ssrcs, _) = read_speaking(&mut events, PUSHED as usize).await;
+    // The drop and the resume come after the messages queued before them.
+    let seen = collect_until(&mut events, is_resumed, WAIT).await;
+    assert!(
+        seen.contains(&Event::Disconnected {
+            code: Some(CloseCode::VOICE_SERVER_CRASHED),
+            by_self: false
+        }),
+        "{seen:#?}"
+    );
+    sim.push(speaking_push("1001", 41));
+    sim.push(speaking_push("1001", 42));
+    ssrcs.extend(read_speaking(&mut events, 2).await.0);
+    assert_eq!(ssrcs, (1..=42).collect::<Vec<_>>(), "each once, in order");
+    assert_eq!(
+        sim.connections()[1].server_close(),
+        None,
+        "the gateway had nothing to refuse"
+    );
+}
+
+/// The core's queue holds 16 events and the driver's 32; the application
+/// reads nothing while the gateway pushes 80 messages. The core refuses the
+/// first message that does not fit (unacknowledged) and drops the socket
+/// with 4000; it reconnects only once the application has made room, and
+/// the gateway's replay brings back what was refused: 1..=80 exactly once.
+pub async fn a_full_queue_refuses_and_the_replay_brings_it_back(driver: &impl Driver) {
+    let sim = start_sim(sim_config(Vec::new())).await;
+    let mut config = fast_config();
+    config.transport.max_pending_events = 16;
+    let (handle, mut events) = driver.connect(config, credentials_for(&sim));
+    collect_until(&mut events, is_ready, WAIT).await;
+
+    for ssrc in 1..=80 {
+        sim.push(speaking_push("1001", ssrc));
+    }
+    eventually("the client drops the socket resumably", WAIT, || {
+        sim.connections()[0].closed_by_client == Some(Some(4000))
+    })
+    .await;
+    // Nobody reads: no new socket, however long.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sim.connections().len(), 1, "no reconnect without room");
+    let refused = handle.stats().messages_refused;
+    assert!(refused >= 1, "messages_refused {refused}");
+
+    let (ssrcs, seen) = read_speaking(&mut events, 80).await;
+    assert_eq!(
+        ssrcs,
+        (1..=80).collect::<Vec<_>>(),
+        "nothing lost, nothing twice"
+    );
+    assert!(seen.contains(&Event::Resumed), "{seen:#?}");
+    for conn in sim.connections() {
+        assert_ne!(
+            conn.server_close(),
+            Some(Some(4006)),
+            "a resume was refused"
+        );
+    }
+}
