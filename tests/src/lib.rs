@@ -3,7 +3,7 @@
 //! Every scenario runs a real driver against the local voice gateway
 //! ([`voice_ws_sim`]) over loopback sockets and checks both sides: the
 //! events the application sees, and the frames the gateway recorded. Wire
-//! expectations are literal values from `PROTOCOL.md` (the Identify fields,
+//! expectations are literal values from docs/protocol.md (the Identify fields,
 //! the Resume's `seq_ack`, close codes), never produced by the code under
 //! test.
 //!

@@ -2,7 +2,7 @@
 //!
 //! Each JSON message is decoded by this crate (`typed`) and scanned by
 //! `serde_json` into `serde::de::IgnoredAny` (`ignored_any`), the reference
-//! point of DESIGN.md's budget: typed / ignored_any ≤ 1.5× geometric mean.
+//! point of the README's performance budget: typed / ignored_any ≤ 1.5× geometric mean.
 //! Binary frames are split at 64 B and 64 KiB (`slice`), next to a copy of
 //! the payload (`copy`) for scale.
 

@@ -1,4 +1,4 @@
-//! Decoding every server message of PROTOCOL.md from literal wire bytes.
+//! Decoding every server message of docs/protocol.md from literal wire bytes.
 
 #![allow(clippy::unwrap_used)]
 

@@ -1,5 +1,5 @@
 //! Encoding every client message to its exact wire form, compared with
-//! literal text and bytes from PROTOCOL.md.
+//! literal text and bytes from docs/protocol.md.
 
 use bytes::Bytes;
 use voice_ws_proto::codec::{Identify, Resume, SelectProtocol, Speaking};

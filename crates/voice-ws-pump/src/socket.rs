@@ -26,7 +26,7 @@ pub(crate) type Connecting<S> = BoxFuture<Result<S, WsError>>;
 /// tungstenite allocates its read buffer at connect and zero-fills its free
 /// space before each read: 128 KiB by default, which costs ~14x the memory
 /// and most of the CPU of an idle voice connection. Below 4 KiB gains
-/// nothing, as the handshake's 4 KiB buffer is reused (DESIGN.md).
+/// nothing, as the handshake's 4 KiB buffer is reused.
 const READ_BUFFER: usize = 4096;
 /// Writes coalesce up to this much before going to the socket; every batch
 /// is flushed anyway.

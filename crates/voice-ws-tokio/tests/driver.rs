@@ -1,6 +1,6 @@
 //! The tokio driver against the local voice gateway sim, over real
 //! loopback sockets with 100–150 ms heartbeats. Expectations come from
-//! PROTOCOL.md and are checked on both sides: the events the application
+//! docs/protocol.md and are checked on both sides: the events the application
 //! sees, and the frames the sim recorded.
 #![allow(clippy::unwrap_used)]
 

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// A healthy gateway. The client sends Identify with the literal fields of
-/// PROTOCOL.md on `/?v=8`; the application sees Connected first, then Hello
+/// docs/protocol.md on `/?v=8`; the application sees Connected first, then Hello
 /// (100 ms, from the float `100.0`) before Ready, whose fields are the ones
 /// the gateway sent. After Select Protocol, Session Description arrives
 /// with the mode asked for, the gateway's key and DAVE version 1.

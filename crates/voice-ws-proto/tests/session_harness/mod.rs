@@ -19,7 +19,7 @@ use voice_ws_proto::{
 
 /// What Discord sends as a voice endpoint: a bare host, no scheme.
 pub(crate) const ENDPOINT: &str = "c-ams07-a1b2.discord.media";
-/// The URL PROTOCOL.md says to dial for it.
+/// The URL docs/protocol.md says to dial for it.
 pub(crate) const URL: &str = "wss://c-ams07-a1b2.discord.media/?v=8";
 
 /// Server Hello, 13750 ms interval.
