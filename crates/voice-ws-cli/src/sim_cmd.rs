@@ -8,8 +8,9 @@ use crate::args::SimArgs;
 /// Lists scenarios, or serves one until Ctrl-C.
 pub(crate) async fn run(args: &SimArgs) -> Result<(), String> {
     if args.list {
+        let width = scenario::names().iter().map(|n| n.len()).max().unwrap_or(0);
         for name in scenario::names() {
-            say!("{name:<14} {}", scenario::describe(name).unwrap_or(""));
+            say!("{name:<width$}  {}", scenario::describe(name).unwrap_or(""));
         }
         return Ok(());
     }
