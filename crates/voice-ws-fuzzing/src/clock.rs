@@ -37,6 +37,19 @@ pub(crate) fn advance<C: Clocked>(c: &mut C, ms: u32) {
     timeout(c);
 }
 
+/// Moves the clock to the state machine's next deadline, if it has one, and
+/// wakes it there once. Returns false when there is no deadline.
+pub(crate) fn wake<C: Clocked>(c: &mut C) -> bool {
+    let Some(deadline) = c.next_deadline() else {
+        return false;
+    };
+    let due_ms = deadline.as_nanos().div_ceil(1_000_000);
+    let now = c.clock_ms();
+    *now = (*now).max(due_ms);
+    timeout(c);
+    true
+}
+
 /// One wake-up, and the invariant every state machine here keeps: right
 /// after `handle_timeout`, the next deadline is not in the past.
 fn timeout<C: Clocked>(c: &mut C) {

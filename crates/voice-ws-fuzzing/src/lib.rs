@@ -16,15 +16,21 @@
 //! timeouts, a lazy owner, a driver that breaks its contract), then each op
 //! is an ASCII tag with little-endian arguments: `O` open, `C` server
 //! close, `t`/`T` advance the clock, `H` Hello, `R` Ready, `r` Resumed,
-//! `D` Session Description, `A` ACK of the last heartbeat, `a` ACK with a
-//! guessed nonce, `S` Speaking, `J` other JSON, `X` any text, `B` DAVE
-//! binary, `b` any binary, `Z` oversized, `P` application send, `h`
-//! heartbeat now, `i` heartbeat in, `c` graceful close, `F` force close,
-//! `U` new credentials, `E` take events. See `fuzz/README.md`.
+//! `D` Session Description, `A` ACK of the last heartbeat, `a` ACK of an
+//! earlier or guessed nonce, `S` Speaking, `J` other JSON, `X` any text,
+//! `B` DAVE binary, `b` any binary, `Z` oversized, `P` application send,
+//! `h` heartbeat now, `i` heartbeat in, `c` graceful close, `F` force
+//! close, `U` new credentials, `E` take events. See `fuzz/README.md`.
+//!
+//! The harnesses hold the core to the rules of docs/protocol.md with a
+//! model of their own (`model.rs`: what each frame and ACK must do) and a
+//! Discord-like server (`server.rs`: a bounded replay buffer, replay after
+//! the Resume's `seq_ack`), which together check exactly-once delivery.
 
 mod clock;
 mod decode_frame;
 mod decode_json;
+mod model;
 mod ops;
 mod server;
 mod session_ops;

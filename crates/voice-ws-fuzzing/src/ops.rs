@@ -47,7 +47,8 @@ pub(crate) struct Header {
     /// Session only: bits 0-3 max reconnect attempts (0: default), bits 4-6
     /// max pending sends, bit 7 DAVE.
     pub(crate) session: u8,
-    /// Session only: the backoff PRNG seed.
+    /// Session only: the backoff PRNG seed; its bits 4-5 also pick
+    /// `resume_stable_after` and bits 6-7 `resume_loop_limit`.
     pub(crate) seed: u8,
 }
 
@@ -82,7 +83,8 @@ impl Header {
             FirstHeartbeat::AfterInterval
         };
         c.any_frame_is_alive = self.flags & 8 != 0;
-        c.max_message_size = Self::pick(self.flags, 4, &[1 << 20, 64, 512, 4096]);
+        // 200: Ready and Session Description fit, a long DAVE frame does not.
+        c.max_message_size = Self::pick(self.flags, 4, &[1 << 20, 64, 200, 4096]);
         c.close_timeout = Self::pick(
             self.flags,
             6,
@@ -127,6 +129,9 @@ impl Header {
         };
         c.max_pending_sends = Self::pick(self.session, 4, &[256, 1, 2, 3, 4, 8, 16, 64]);
         c.rng_seed = u64::from(self.seed);
+        c.resume_stable_after = Self::pick(self.seed, 4, &TIMEOUTS);
+        // 0 keeps the default (3), so hand-written seeds resume as usual.
+        c.resume_loop_limit = Self::pick(self.seed, 6, &[3, 1, 2, 5]);
         c
     }
 
@@ -141,14 +146,17 @@ impl Header {
 pub(crate) enum SeqChoice {
     /// No `"seq"` (JSON only; binary frames always carry one).
     None,
-    /// One past the last seq the server sent.
+    /// One past the last fresh seq the server sent (a new message).
     Next,
-    /// What a server replays after a Resume: the next seq after the
-    /// Resume's `seq_ack`, advancing with each use.
+    /// A deliberate repeat: an earlier message of the server session sent
+    /// again exactly, cycling through its replay buffer. (The replay after
+    /// a Resume is the server's own doing, see `server.rs`.)
     Replay,
-    /// This many below the last seq sent (a stale or duplicate message).
+    /// This many below the last fresh seq (0: the same seq again), with
+    /// new content: a stale message.
     Back(u8),
-    /// Exactly this seq.
+    /// Exactly this seq: new when after the last fresh one in serial
+    /// order, stale otherwise.
     Exact(u16),
 }
 
@@ -170,7 +178,9 @@ pub(crate) enum ServerText {
     SessionDescription(SeqChoice),
     /// Op 6 echoing the nonce of the last heartbeat the client sent.
     AckLast,
-    /// Op 6 with a nonce guessed from the clock: `now_ms - back`.
+    /// Op 6 with an earlier nonce: below 16, the nth-latest heartbeat the
+    /// client sent (0: the latest, on any socket); otherwise guessed from
+    /// the clock, `now_ms - (n - 16)`.
     AckGuess(u8),
     /// Op 5 from another user.
     Speaking {

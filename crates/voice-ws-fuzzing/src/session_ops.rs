@@ -4,16 +4,16 @@
 
 use bytes::Bytes;
 use core::time::Duration;
-use std::collections::HashSet;
 use voice_ws_proto::transport::SendError;
 use voice_ws_proto::{
-    CloseCode, Credentials, Endpoint, Event, Frame, Incoming, Instant, Outgoing, Phase, Session,
-    State, Transmit,
+    CloseCode, Credentials, Endpoint, Event, Incoming, Instant, Invalidation, Outgoing, Phase,
+    ServerMessage, Session, State, Transmit,
 };
 
 use crate::clock::{self, Clocked};
+use crate::model::{self, Beats, Outcome, Prediction, Receiver, queued_events};
 use crate::ops::{self, AppSend, Header, Op};
-use crate::server::Server;
+use crate::server::{Out, Server};
 use crate::transport_ops::client_message;
 use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
 
@@ -26,9 +26,34 @@ const URL: &str = "wss://voice.example.invalid:443/?v=8";
 /// Runs the op program in `data` (see the `ops` module for its format)
 /// against a [`Session`], asserting after every input:
 ///
-/// - `seq_ack` only changes when the owner takes a server message (then,
-///   for a `Message`, to its seq) or is reset to none by a new session;
-///   heartbeats carry a delivered seq, Resume carries exactly `seq_ack`;
+/// - every frame meets the fate the rules give it, as for the transport
+///   (docs/protocol.md, "seq_ack"), with the session's event queue as the
+///   one that counts: a numbered message arriving while it is full is
+///   refused (`messages_refused`, `seq_ack` unchanged, close 4000 + Abort);
+/// - `seq_ack` is the last numbered message queued, whether taken or not,
+///   reset by each Identify, new credentials and invalidation; taking
+///   events never moves it; heartbeats and Resume carry it;
+/// - exactly once: with a driver that keeps the contract, every message
+///   the harness's server sends with a fresh seq (see `server.rs`; it
+///   buffers and replays after the Resume's `seq_ack` like Discord) is
+///   received once and in order across any number of drops and resumes
+///   while its server session lasts, and a repeat never is; every message
+///   event the owner takes is the next message queued (nothing lost,
+///   doubled or reordered between queue and owner), and none is left at
+///   the end; numbered messages waiting never exceed `max_pending_events`;
+/// - per credentials: Identify never after Ready, Resume never before
+///   Ready (before Ready a new socket identifies again, with the same
+///   credentials); Resumed only completes a Resume;
+/// - (an owner that drains at once, driver keeping the contract)
+///   reconnect attempts count up by one and restart only after progress
+///   (Ready; on a resumed socket a new numbered message, or
+///   `resume_stable_after` up); `Reconnecting::resume` says whether the
+///   session reached Ready; `resume_loop_limit` unproven resumes that end
+///   alike end in `ResumeLoop`, a cap run out in `AttemptsExhausted`; a
+///   server close decides as the close-code table says (4020 fatal);
+/// - ACKs: one of the socket's last `tolerance` unanswered beats counts,
+///   one never sent on this socket (or answered) never does; a zombie only
+///   after `tolerance` unanswered beats; RTT never exceeds the socket's age;
 /// - after `handle_timeout(now)`, `poll_timeout` is not before `now`;
 /// - nothing but an abort is transmitted after `force_close`, no timer and
 ///   no connect request remains;
@@ -39,8 +64,6 @@ const URL: &str = "wss://voice.example.invalid:443/?v=8";
 ///   held: never silently dropped, and raw texts go out in order;
 /// - the token appears in no transmit but Identify and Resume (which carry
 ///   the current token), in no event and in no `Debug` of the session;
-/// - Identify goes out once per credentials, never after a drop; Resume
-///   only after Identify;
 /// - a stopped, failed or invalidated session stays so, and asks for no
 ///   socket, until `update_credentials`;
 /// - the phase agrees with the transport's state;
@@ -56,6 +79,65 @@ pub fn session_ops(data: &[u8]) {
     h.finish();
 }
 
+/// What a close code asks of the session (docs/protocol.md, "Close codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Policy {
+    Resume,
+    NewSession,
+    Stop,
+    Fatal,
+}
+
+fn policy(code: u16) -> Policy {
+    match code {
+        1000 | 1001 | 1005 | 1006 | 4015 => Policy::Resume,
+        4004 | 4012 | 4016 | 4017 | 4020 => Policy::Fatal,
+        4014 | 4021 | 4022 => Policy::Stop,
+        4000..=4999 => Policy::NewSession,
+        _ => Policy::Resume,
+    }
+}
+
+/// How a resumed socket ended, for the resume-loop rule.
+type Ending = (Option<CloseCode>, bool, Option<u16>);
+
+/// The reconnect rules' bookkeeping (kept for an owner that drains at once).
+#[derive(Debug, Default)]
+struct Progress {
+    /// Reconnect attempts since the last progress.
+    attempt: u32,
+    /// The current socket made progress.
+    proven: bool,
+    /// When a resumed socket that stays up counts as progress.
+    stable_at_ms: Option<u64>,
+    /// How the last unproven resumed socket ended, and how many in a row.
+    last_failure: Option<(Ending, u32)>,
+    /// What the policy event after the last `Disconnected` must be.
+    expect: Option<Expect>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Expect {
+    /// `Reconnecting`, or `AttemptsExhausted` when the cap runs out.
+    Reconnect,
+    Loop {
+        resumes: u32,
+        seq_ack: Option<u16>,
+    },
+    Invalidated(Option<CloseCode>),
+    Stopped(Option<CloseCode>),
+    Fatal(CloseCode),
+}
+
+impl Progress {
+    fn made(&mut self) {
+        self.proven = true;
+        self.attempt = 0;
+        self.last_failure = None;
+        self.stable_at_ms = None;
+    }
+}
+
 struct Harness {
     s: Session,
     header: Header,
@@ -63,8 +145,21 @@ struct Harness {
     server: Server,
     /// Index of the current credentials.
     creds: u32,
-    /// Every seq the owner has taken with a message.
-    delivered: HashSet<u16>,
+    /// What the rules say the session received and queued.
+    rx: Receiver,
+    /// The current socket's heartbeats.
+    beats: Beats,
+    /// The session reached Ready on the current credentials.
+    ready: bool,
+    progress: Progress,
+    /// The owner closed (`c`, `F`): drops end the session.
+    app_closed: bool,
+    /// The input being checked replaces the credentials.
+    replacing: bool,
+    /// The input being checked is `handle_timeout`.
+    in_timeout: bool,
+    /// The server cannot serve the Resume just sent: it closes 4006.
+    refuse_resume: bool,
     /// A connect was requested and the driver is dialing.
     dialing: bool,
     /// A socket is up and we have not written a close or abort on it.
@@ -72,8 +167,6 @@ struct Harness {
     /// Between `Connected` and `Disconnected` in the event stream.
     connected: bool,
     terminated: bool,
-    /// Identify may go out: once per credentials.
-    identify_allowed: bool,
     /// The session was stopped, failed or invalidated at the last check.
     dead: bool,
     socket_nonce: Option<u64>,
@@ -86,9 +179,8 @@ struct Harness {
     next_text_id: u64,
     last_text_id: Option<u64>,
     inputs_since_drain: usize,
-    /// The session was replaced or invalidated since the events were last
-    /// drained: messages queued before that must not acknowledge.
-    stale_messages: bool,
+    /// The end of the run: the owner takes every event at once.
+    settling: bool,
 }
 
 fn credentials(n: u32, dave: u16) -> Credentials {
@@ -102,20 +194,43 @@ fn credentials(n: u32, dave: u16) -> Credentials {
     }
 }
 
+/// The event the session makes of a queued message.
+fn session_event(incoming: Incoming) -> Event {
+    match incoming.message {
+        ServerMessage::Hello(hello) => Event::Hello {
+            heartbeat_interval: hello.heartbeat_interval,
+        },
+        ServerMessage::Ready(ready) => Event::Ready(ready),
+        ServerMessage::Resumed => Event::Resumed,
+        ServerMessage::SessionDescription(sd) => Event::SessionDescription(sd),
+        message => Event::Message(Incoming {
+            seq: incoming.seq,
+            message,
+        }),
+    }
+}
+
 impl Harness {
     fn new(header: Header) -> Self {
+        let config = header.session_config();
         Self {
-            s: Session::new(header.session_config(), credentials(0, header.dave())),
+            rx: Receiver::new(config.transport.max_pending_events),
+            beats: Beats::new(config.transport.heartbeat_tolerance),
+            s: Session::new(config, credentials(0, header.dave())),
             header,
             now_ms: 0,
-            server: Server::default(),
+            server: Server::new(!header.loose_driver()),
             creds: 0,
-            delivered: HashSet::new(),
+            ready: false,
+            progress: Progress::default(),
+            app_closed: false,
+            replacing: false,
+            in_timeout: false,
+            refuse_resume: false,
             dialing: false,
             writable: false,
             connected: false,
             terminated: false,
-            identify_allowed: true,
             dead: false,
             socket_nonce: None,
             opened_ms: 0,
@@ -125,7 +240,7 @@ impl Harness {
             next_text_id: 0,
             last_text_id: None,
             inputs_since_drain: 0,
-            stale_messages: false,
+            settling: false,
         }
     }
 
@@ -135,6 +250,13 @@ impl Harness {
 
     fn strict(&self) -> bool {
         !self.header.loose_driver()
+    }
+
+    /// Whether the reconnect rules are checked event by event: the owner
+    /// takes every event right after its input, and the driver keeps the
+    /// contract.
+    fn eager(&self) -> bool {
+        self.strict() && !self.header.lazy_owner()
     }
 
     fn start(&mut self) {
@@ -154,16 +276,17 @@ impl Harness {
                         self.writable = true;
                         self.socket_nonce = None;
                         self.opened_ms = self.now_ms;
+                        self.beats.opened();
                     }
                 }
             }
             Op::Text(text) => {
-                let text = self.server.text(text, self.now_ms);
-                self.s.handle_frame(now, Frame::Text(&text));
+                let outs = self.server.text(text, self.now_ms);
+                return self.frames_in(outs);
             }
             Op::Binary(binary) => {
-                let bytes = Bytes::from(self.server.binary(binary));
-                self.s.handle_frame(now, Frame::Binary(bytes));
+                let outs = self.server.binary(binary);
+                return self.frames_in(outs);
             }
             Op::Close(code) => {
                 if !self.strict() || self.dialing || self.s.state().has_socket() {
@@ -177,9 +300,13 @@ impl Harness {
             Op::HeartbeatIn(ms) => self
                 .s
                 .heartbeat_in(now, Duration::from_millis(u64::from(*ms))),
-            Op::CloseGracefully(_) => self.s.close(now),
+            Op::CloseGracefully(_) => {
+                self.app_closed = true;
+                self.s.close(now);
+            }
             Op::Oversized(size) => self.s.handle_oversized(now, *size as usize),
             Op::ForceClose(code) => {
+                self.app_closed = true;
                 self.s.force_close(CloseCode(*code));
                 self.terminated = true;
             }
@@ -188,7 +315,13 @@ impl Harness {
                 let creds = credentials(self.creds, self.header.dave());
                 self.s.update_credentials(now, creds);
                 if !self.terminated {
-                    self.identify_allowed = true;
+                    // A fresh session: nothing received, not Ready.
+                    self.rx.reset();
+                    self.ready = false;
+                    self.app_closed = false;
+                    self.progress.attempt = 0;
+                    self.progress.last_failure = None;
+                    self.replacing = true;
                 }
             }
             Op::TakeEvents(n) => return self.take_events(usize::from(*n)),
@@ -199,6 +332,13 @@ impl Harness {
             self.check_debug();
         }
         self.after_input(matches!(op, Op::UpdateCredentials));
+        self.replacing = false;
+        if std::mem::take(&mut self.refuse_resume) {
+            // The server's buffer lost what the Resume asks for: it closes
+            // 4006 rather than replay a partial gap.
+            self.s.handle_close(self.now(), Some(4006));
+            self.after_input(false);
+        }
     }
 
     fn check_debug(&self) {
@@ -207,6 +347,92 @@ impl Harness {
             !debug.contains(TOKEN_STEM),
             "the token leaked into the session's Debug"
         );
+    }
+
+    /// Feeds what the server sent, in order, while the socket lasts.
+    fn frames_in(&mut self, outs: Vec<Out>) {
+        if outs.is_empty() {
+            self.after_input(false);
+        }
+        for out in outs {
+            if self.strict() && !self.s.state().has_socket() {
+                break;
+            }
+            self.frame_in(&out);
+        }
+    }
+
+    fn frame_in(&mut self, out: &Out) {
+        let (phase, state) = (self.s.phase(), self.s.state());
+        let room = if self.header.lazy_owner() && !self.settling {
+            queued_events(&format!("{:?}", self.s)) < self.rx.bound()
+        } else {
+            true
+        };
+        let config = self.s.config().transport.clone();
+        let p = self.rx.predict(
+            &out.wire,
+            state.has_socket(),
+            state == State::Open,
+            config.max_message_size,
+            room,
+        );
+        let before = self.s.stats();
+        self.s.handle_frame(self.now(), out.wire.frame());
+        let after = self.s.stats();
+        self.rx.verify(&p, &before, &after);
+        self.rx.apply(&p);
+        model::check_delivery(&mut self.server, out.class, &p);
+        if state.has_socket() && p.outcome != Outcome::Oversized && config.any_frame_is_alive {
+            self.beats.proof_of_life();
+        }
+        model::check_ack(&mut self.beats, &p, &before, &after);
+        self.on_received(&p, phase);
+        if p.drop.is_some() {
+            assert!(
+                !self.s.state().has_socket(),
+                "{:?} left the socket up",
+                p.outcome
+            );
+        } else if state.has_socket() {
+            assert_eq!(
+                self.s.state(),
+                state,
+                "a frame changed the socket's state ({:?})",
+                p.outcome
+            );
+        }
+        let transmits = self.after_input(false);
+        model::check_drop(&p, &transmits);
+    }
+
+    /// The handshake and progress rules for a frame handled in `phase`.
+    fn on_received(&mut self, p: &Prediction, phase: Phase) {
+        if p.outcome != Outcome::Accepted {
+            return;
+        }
+        let handshake = matches!(phase, Phase::Identifying | Phase::Resuming);
+        if p.seq().is_some() && matches!(phase, Phase::Resuming | Phase::Active) {
+            // A message after the resume point.
+            self.progress.made();
+        }
+        if p.accepted(|m| matches!(m, ServerMessage::Ready(_))) && handshake {
+            self.ready = true;
+            self.progress.made();
+        }
+        if p.accepted(|m| matches!(m, ServerMessage::Resumed)) {
+            if phase == Phase::Identifying {
+                assert_ne!(
+                    self.s.phase(),
+                    Phase::Active,
+                    "Resumed completed an Identify"
+                );
+            }
+            if phase == Phase::Resuming && !self.progress.proven {
+                let stable = self.s.config().resume_stable_after;
+                self.progress.stable_at_ms = Some(self.now_ms + stable.as_millis() as u64);
+            }
+        }
     }
 
     fn send(&mut self, send: &AppSend) {
@@ -264,33 +490,61 @@ impl Harness {
 
     fn timeout(&mut self) {
         let now = self.now();
+        let stable = self
+            .progress
+            .stable_at_ms
+            .is_some_and(|at| at <= self.now_ms);
+        if stable && self.s.phase() == Phase::Active {
+            // A resumed socket that stayed up long enough.
+            self.progress.made();
+        }
+        let before = self.s.stats();
         self.s.handle_timeout(now);
+        let after = self.s.stats();
+        let missed = after.heartbeats_missed - before.heartbeats_missed;
+        if missed == 1 && after.heartbeats_sent == before.heartbeats_sent {
+            self.beats.zombie();
+        }
+        self.in_timeout = true;
         self.after_input(false);
+        self.in_timeout = false;
     }
 
-    /// Drains and checks what one input produced.
-    fn after_input(&mut self, new_credentials: bool) {
+    /// Drains and checks what one input produced; returns the transmits.
+    fn after_input(&mut self, new_credentials: bool) -> Vec<Transmit> {
         // The documented drain order: transmits (they belong to the current
         // socket), events, then the connect request.
-        let ack = self.s.seq_ack();
-        let mut count = 0;
+        let mut transmits = Vec::new();
         while let Some(t) = self.s.poll_transmit() {
-            count += 1;
             self.check_transmit(&t);
+            transmits.push(t);
         }
         let bound = self.s.config().transport.max_outbound_frames + SLACK;
         assert!(
-            count <= bound,
-            "{count} transmits from one input (bound {bound})"
+            transmits.len() <= bound,
+            "{} transmits from one input (bound {bound})",
+            transmits.len()
         );
-        assert_eq!(self.s.seq_ack(), ack, "draining transmits moved seq_ack");
         self.inputs_since_drain += 1;
-        if new_credentials || self.s.phase() == Phase::NeedsCredentials {
-            self.stale_messages = true;
+        if !self.s.state().has_socket() {
+            self.writable = false;
+            self.server.socket_lost();
+            self.progress.stable_at_ms = None;
         }
-        if !self.header.lazy_owner() {
+        if !self.header.lazy_owner() || self.settling {
             self.take_events(0);
         }
+        if self.s.phase() == Phase::NeedsCredentials {
+            // Invalidated: a new session starts at nothing received.
+            self.rx.reset();
+            self.ready = false;
+            self.progress.last_failure = None;
+        }
+        assert_eq!(
+            self.s.seq_ack(),
+            self.rx.ack,
+            "seq_ack is not the last numbered message received"
+        );
         if let Some(url) = self.s.poll_connect() {
             assert!(!self.terminated, "connect requested after force_close");
             assert!(
@@ -300,9 +554,6 @@ impl Harness {
             assert_eq!(url, URL);
             // The driver drops any socket or attempt it has and dials.
             self.dialing = true;
-            self.writable = false;
-        }
-        if !self.s.state().has_socket() {
             self.writable = false;
         }
         let phase = self.s.phase();
@@ -324,6 +575,7 @@ impl Harness {
             assert_eq!(self.s.state(), State::Terminated);
         }
         self.check_accounting(self.header.lazy_owner());
+        transmits
     }
 
     fn check_phase_and_state(&self) {
@@ -385,24 +637,30 @@ impl Harness {
             }
         }
         let token = wire::token(self.creds);
+        let received = self.rx.ack.map_or(-1, i64::from);
         match sent {
             Sent::Identify(text) => {
                 assert!(
-                    self.identify_allowed,
-                    "Identify again without new credentials"
+                    !self.ready,
+                    "Identify after Ready on the same credentials (a new session loses the buffered messages)"
                 );
-                self.identify_allowed = false;
                 assert!(text.contains(&token), "Identify without the current token");
+                // A new server session: the core starts at nothing received.
+                self.rx.reset();
+                self.server.identified();
+                self.progress.proven = false;
+                self.progress.stable_at_ms = None;
             }
             Sent::Resume { text, seq_ack } => {
-                assert!(!self.identify_allowed, "Resume before Identify");
+                assert!(self.ready, "Resume before Ready: nothing to resume");
                 assert!(text.contains(&token), "Resume without the current token");
-                let expected = self.s.seq_ack().map_or(-1, i64::from);
                 assert_eq!(
-                    seq_ack, expected,
-                    "Resume carries a seq_ack other than seq_ack()"
+                    seq_ack, received,
+                    "Resume carries seq_ack {seq_ack}, not the last seq received"
                 );
-                self.server.resumed_from(seq_ack);
+                self.refuse_resume = !self.server.resumed(seq_ack);
+                self.progress.proven = false;
+                self.progress.stable_at_ms = None;
             }
             Sent::Heartbeat { nonce, seq_ack } => {
                 assert!(nonce < NONCE_LIMIT, "nonce {nonce} is not below 2^53");
@@ -410,11 +668,11 @@ impl Harness {
                     assert!(nonce > last, "nonce {nonce} does not rise after {last}");
                 }
                 self.socket_nonce = Some(nonce);
-                self.server.last_nonce = Some(nonce);
-                let delivered = u16::try_from(seq_ack).is_ok_and(|s| self.delivered.contains(&s));
-                assert!(
-                    seq_ack == -1 || delivered,
-                    "heartbeat carries seq_ack {seq_ack}, never delivered"
+                self.server.heard_heartbeat(nonce);
+                self.beats.sent(nonce, self.in_timeout);
+                assert_eq!(
+                    seq_ack, received,
+                    "heartbeat carries seq_ack {seq_ack}, not the last seq received"
                 );
             }
             Sent::App => {
@@ -434,39 +692,23 @@ impl Harness {
 
     /// Takes up to `n` events (0: all), checking each.
     fn take_events(&mut self, n: usize) {
-        let mut batch = Vec::new();
-        let mut drained = false;
-        while n == 0 || batch.len() < n {
-            let before = self.s.seq_ack();
+        let mut count = 0;
+        while n == 0 || count < n {
+            let ack = self.s.seq_ack();
             let Some(event) = self.s.poll_event() else {
-                let count = batch.len();
                 let bound =
                     self.s.config().transport.max_pending_events + SLACK * self.inputs_since_drain;
                 assert!(count <= bound, "{count} events queued (bound {bound})");
                 self.inputs_since_drain = 0;
-                drained = true;
-                break;
+                return;
             };
-            batch.push((event, before, self.s.seq_ack()));
-        }
-        // Messages queued before their session ended (new credentials, or
-        // invalidated) acknowledge nothing when taken.
-        let session_ended = self.stale_messages;
-        for (event, before, after) in &batch {
-            self.check_event(event, *before, *after, session_ended);
-        }
-        if drained {
-            self.stale_messages = false;
+            count += 1;
+            assert_eq!(self.s.seq_ack(), ack, "taking {event:?} moved seq_ack");
+            self.check_event(&event);
         }
     }
 
-    fn check_event(
-        &mut self,
-        event: &Event,
-        before: Option<u16>,
-        after: Option<u16>,
-        session_ended: bool,
-    ) {
+    fn check_event(&mut self, event: &Event) {
         let debug = format!("{event:?}");
         assert!(
             !debug.contains(TOKEN_STEM),
@@ -480,24 +722,23 @@ impl Harness {
                 "RTT {rtt:?} longer than the socket has been up ({alive:?})"
             );
         }
-        if after != before {
-            let seq = after.unwrap_or_else(|| panic!("taking {event:?} reset seq_ack"));
-            match event {
-                Event::Message(Incoming { seq: Some(s), .. }) => {
-                    assert_eq!(*s, seq, "taking a message acked another seq");
-                }
-                Event::Hello { .. }
+        if matches!(
+            event,
+            Event::Hello { .. }
                 | Event::Ready(_)
                 | Event::SessionDescription(_)
-                | Event::Resumed => {}
-                other => panic!("taking {other:?} moved seq_ack"),
-            }
-        }
-        if let (Event::Message(Incoming { seq: Some(s), .. }), false) = (event, session_ended) {
-            assert_eq!(after, Some(*s), "taking a message did not ack its seq");
-        }
-        if let Some(seq) = after {
-            self.delivered.insert(seq);
+                | Event::Resumed
+                | Event::Message(_)
+        ) {
+            let expected = self
+                .rx
+                .take()
+                .unwrap_or_else(|| panic!("{event:?} delivered, but no message is queued"));
+            assert_eq!(
+                event,
+                &session_event(expected),
+                "delivered out of order, twice, or altered"
+            );
         }
         if let Event::Unsent(items) = event {
             self.unsent += items.len() as u64;
@@ -523,17 +764,173 @@ impl Harness {
                 _ => {}
             }
         }
+        if self.eager() {
+            self.check_policy(event);
+        }
+    }
+
+    /// The reconnect and close-code rules, event by event.
+    fn check_policy(&mut self, event: &Event) {
+        let max = self.s.config().max_reconnect_attempts;
+        match *event {
+            Event::Disconnected { code, by_self } => {
+                if self.replacing || self.app_closed {
+                    return;
+                }
+                let policy = match code {
+                    Some(code) if !by_self => policy(code.0),
+                    _ => Policy::Resume,
+                };
+                self.progress.expect = Some(match policy {
+                    Policy::Resume => self.resume_failure(code, by_self),
+                    Policy::NewSession => Expect::Invalidated(code),
+                    Policy::Stop => Expect::Stopped(code),
+                    Policy::Fatal => Expect::Fatal(code.unwrap_or(CloseCode(1006))),
+                });
+            }
+            Event::Reconnecting {
+                attempt, resume, ..
+            } => {
+                let expect = self.progress.expect.take();
+                assert!(
+                    matches!(expect, None | Some(Expect::Reconnect)),
+                    "Reconnecting where {expect:?} was due"
+                );
+                assert_eq!(
+                    attempt,
+                    self.progress.attempt + 1,
+                    "attempt {attempt} after {} (reset only on progress)",
+                    self.progress.attempt
+                );
+                assert!(attempt <= max, "attempt {attempt} past the cap {max}");
+                assert_eq!(resume, self.ready, "Reconnecting says resume: {resume}");
+                self.progress.attempt = attempt;
+            }
+            Event::SessionInvalidated { code, reason } => {
+                let expect = self.progress.expect.take();
+                match reason {
+                    Invalidation::ClosedByServer => assert_eq!(
+                        expect,
+                        Some(Expect::Invalidated(code)),
+                        "invalidated by the server's {code:?}"
+                    ),
+                    Invalidation::AttemptsExhausted { attempts } => {
+                        assert!(
+                            matches!(expect, None | Some(Expect::Reconnect)),
+                            "AttemptsExhausted where {expect:?} was due"
+                        );
+                        assert_eq!(
+                            (attempts, self.progress.attempt),
+                            (max, max),
+                            "AttemptsExhausted {{ attempts: {attempts} }}"
+                        );
+                    }
+                    Invalidation::ResumeLoop { resumes, seq_ack } => assert_eq!(
+                        expect,
+                        Some(Expect::Loop { resumes, seq_ack }),
+                        "ResumeLoop {{ resumes: {resumes}, seq_ack: {seq_ack:?} }}"
+                    ),
+                    other => panic!("unknown invalidation {other:?}"),
+                }
+            }
+            Event::Stopped { code } => {
+                let expect = self.progress.expect.take();
+                assert!(
+                    matches!(expect, None | Some(Expect::Stopped(_))),
+                    "Stopped where {expect:?} was due"
+                );
+                if let Some(expect) = expect {
+                    assert_eq!(expect, Expect::Stopped(code), "Stopped with {code:?}");
+                }
+            }
+            Event::Fatal { code, .. } => {
+                let expect = self.progress.expect.take();
+                assert_eq!(expect, Some(Expect::Fatal(code)), "Fatal with {code:?}");
+            }
+            _ => {}
+        }
+    }
+
+    /// A resumable drop: counts toward a resume loop when the socket was
+    /// a resumed one (the session had reached Ready) without progress.
+    fn resume_failure(&mut self, code: Option<CloseCode>, by_self: bool) -> Expect {
+        if !self.ready || self.progress.proven {
+            return Expect::Reconnect;
+        }
+        let ending = (code, by_self, self.rx.ack);
+        let repeats = match self.progress.last_failure {
+            Some((last, n)) if last == ending => n + 1,
+            _ => 1,
+        };
+        self.progress.last_failure = Some((ending, repeats));
+        if repeats >= self.s.config().resume_loop_limit.max(1) {
+            Expect::Loop {
+                resumes: repeats,
+                seq_ack: self.rx.ack,
+            }
+        } else {
+            Expect::Reconnect
+        }
+    }
+
+    /// Plays a well-behaved driver, owner and server until the client has
+    /// received every fresh message of the server session, as long as the
+    /// session stays valid: exactly-once delivery is also "eventually".
+    fn settle(&mut self) {
+        use crate::ops::{SeqChoice, ServerText};
+        self.settling = true;
+        for _ in 0..16 {
+            self.take_events(0);
+            if self.server.caught_up() {
+                return;
+            }
+            match self.s.phase() {
+                Phase::Connecting if self.dialing => {
+                    self.step(&Op::Open);
+                    self.step(&Op::Text(ServerText::Hello {
+                        style: 0,
+                        interval_ms: 5000,
+                    }));
+                }
+                Phase::Connecting | Phase::WaitingToReconnect => {
+                    if !clock::wake(self) {
+                        break;
+                    }
+                }
+                // Resumed (again) brings the replay the server owes.
+                Phase::Resuming | Phase::Active => {
+                    self.step(&Op::Text(ServerText::Resumed(SeqChoice::None)));
+                }
+                // Identifying: a new server session, nothing owed.
+                // Otherwise the session is no longer valid.
+                _ => return,
+            }
+        }
+        let phase = self.s.phase();
+        assert!(
+            !matches!(phase, Phase::Identifying | Phase::Resuming | Phase::Active),
+            "the session is {phase:?}, yet fresh messages were never received"
+        );
     }
 
     fn finish(&mut self) {
+        if self.strict() && !self.terminated {
+            self.settle();
+        }
         self.check_debug();
         self.take_events(0);
         self.check_accounting(false);
         self.s.force_close(CloseCode::NORMAL);
         self.terminated = true;
+        self.app_closed = true;
         self.after_input(false);
         self.take_events(0);
         self.check_accounting(false);
+        assert_eq!(
+            self.rx.pending(),
+            0,
+            "messages received but never delivered"
+        );
         assert_eq!(self.s.poll_connect(), None);
         assert_eq!(self.s.poll_timeout(), None);
         assert_eq!(

@@ -5,12 +5,13 @@ use core::time::Duration;
 use voice_ws_proto::codec::{Identify, Resume, SelectProtocol, Speaking};
 use voice_ws_proto::transport::{Event, SendError};
 use voice_ws_proto::{
-    ClientMessage, CloseCode, Frame, Incoming, Instant, ServerMessage, State, Transmit, Transport,
+    ClientMessage, CloseCode, Instant, ServerMessage, State, Transmit, Transport,
 };
 
 use crate::clock::{self, Clocked};
-use crate::ops::{self, AppSend, Header, Op, ServerText};
-use crate::server::Server;
+use crate::model::{self, Beats, Outcome, Receiver, queued_events};
+use crate::ops::{self, AppSend, Header, Op};
+use crate::server::{Out, Server};
 use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
 
 /// Outputs one input may produce beyond the configured queue bounds:
@@ -20,16 +21,32 @@ const SLACK: usize = 8;
 /// Runs the op program in `data` (see the `ops` module for its format)
 /// against a [`Transport`], asserting after every input:
 ///
-/// - `seq_ack` is exactly the seq of the last message taken from
-///   `poll_event` (inputs never move it), and heartbeats carry it;
+/// - every frame meets the fate the rules give it (docs/protocol.md,
+///   "seq_ack"): ignored without a socket; over the size limit, dropped
+///   with 1009; undecodable, reported; numbered and not after the last
+///   received (u16 serial order), skipped as a duplicate; numbered and new
+///   with the event queue full, refused (`messages_refused`, `seq_ack`
+///   unchanged, close 4000 + Abort); otherwise queued;
+/// - `seq_ack` is the last numbered message queued, whether taken or not;
+///   taking events never moves it; heartbeats (and the owner's Resume)
+///   carry it;
+/// - exactly once: with a driver that keeps the contract, the harness's
+///   server (see `server.rs`) buffers what it sends and replays it after
+///   the owner's Resume; every fresh message is received once and in
+///   order across drops and resumes, repeats never; every event the owner
+///   takes is the next message queued, and none is left at the end;
+/// - numbered messages waiting never exceed `max_pending_events`;
+/// - an ACK of one of the socket's last `tolerance` unanswered beats
+///   counts, one never sent on this socket (or already answered) never
+///   does; a zombie only after `tolerance` unanswered beats; RTT never
+///   exceeds the socket's age;
 /// - after `handle_timeout(now)`, `poll_timeout` is not before `now`;
 /// - nothing at all is transmitted after `force_close`, and no timer remains;
 /// - per input at most `max_outbound_frames` + 8 transmits and
 ///   `max_pending_events` + 8 events (8 per input for a lazy owner);
 /// - the token appears in no transmit but Identify and Resume;
 /// - heartbeat nonces are integers below 2^53, rising on each socket;
-/// - a frame within the size limit never closes the socket, a larger one
-///   always does; an accepted send is written in the same step;
+/// - an accepted send is written in the same step;
 /// - (driver keeps the contract) `Connected` and `Disconnected` alternate,
 ///   and nothing follows a close frame or abort on the same socket.
 pub fn transport_ops(data: &[u8]) {
@@ -47,8 +64,12 @@ struct Harness {
     now_ms: u64,
     server: Server,
     token: String,
-    /// The seq of the last message taken from `poll_event`.
-    delivered: Option<u16>,
+    /// What the rules say the transport received and queued.
+    rx: Receiver,
+    /// The current socket's heartbeats.
+    beats: Beats,
+    /// The owner has identified once; later sockets resume.
+    identified: bool,
     /// A socket is up and we have not written a close or abort on it.
     writable: bool,
     /// Between `Connected` and `Disconnected` in the event stream.
@@ -56,30 +77,36 @@ struct Harness {
     terminated: bool,
     /// Last heartbeat nonce on the current socket.
     socket_nonce: Option<u64>,
-    /// This step fed an ACK whose nonce is not the last heartbeat's.
-    stray_ack: bool,
+    /// The input being checked is `handle_timeout`.
+    in_timeout: bool,
     /// When the current socket opened (harness clock, ms).
     opened_ms: u64,
     /// Inputs since the events were last drained completely.
     inputs_since_drain: usize,
+    /// The end of the run: the owner takes every event at once.
+    settling: bool,
 }
 
 impl Harness {
     fn new(header: Header) -> Self {
+        let config = header.transport_config();
         Self {
-            t: Transport::new(header.transport_config()),
+            rx: Receiver::new(config.max_pending_events),
+            beats: Beats::new(config.heartbeat_tolerance),
+            t: Transport::new(config),
             header,
             now_ms: 0,
-            server: Server::default(),
+            server: Server::new(!header.loose_driver()),
             token: wire::token(0),
-            delivered: None,
+            identified: false,
             writable: false,
             connected: false,
             terminated: false,
             socket_nonce: None,
-            stray_ack: false,
+            in_timeout: false,
             opened_ms: 0,
             inputs_since_drain: 0,
+            settling: false,
         }
     }
 
@@ -95,28 +122,14 @@ impl Harness {
         let now = self.now();
         let mut app_sends = 0;
         match op {
-            Op::Open => {
-                if !self.strict() || !self.t.state().has_socket() {
-                    self.t.handle_open(now);
-                    if self.t.state() == State::Open {
-                        self.writable = true;
-                        self.socket_nonce = None;
-                        self.opened_ms = self.now_ms;
-                    }
-                }
-            }
+            Op::Open => return self.open(),
             Op::Text(text) => {
-                if let ServerText::AckGuess(back) = text {
-                    let nonce = self.now_ms.saturating_sub(u64::from(*back));
-                    // Only checkable when every event is taken each step.
-                    self.stray_ack = self.socket_nonce != Some(nonce) && !self.header.lazy_owner();
-                }
-                let text = self.server.text(text, self.now_ms);
-                self.frame_in(Frame::Text(&text));
+                let outs = self.server.text(text, self.now_ms);
+                return self.frames_in(outs);
             }
             Op::Binary(binary) => {
-                let bytes = Bytes::from(self.server.binary(binary));
-                self.frame_in(Frame::Binary(bytes));
+                let outs = self.server.binary(binary);
+                return self.frames_in(outs);
             }
             Op::Close(code) => {
                 if !self.strict() || self.t.state().has_socket() {
@@ -147,9 +160,12 @@ impl Harness {
                 "the token leaked into the transport's Debug"
             );
         }
-        let written = self.after_input(matches!(op, Op::Send(_)));
-        self.stray_ack = false;
+        let transmits = self.after_input(matches!(op, Op::Send(_)));
         if matches!(op, Op::Send(_)) {
+            let written = transmits
+                .iter()
+                .filter(|t| matches!(t, Transmit::Text(_) | Transmit::Binary(_)))
+                .count();
             assert_eq!(
                 written, app_sends,
                 "an accepted send was not written at once"
@@ -157,26 +173,116 @@ impl Harness {
         }
     }
 
-    fn frame_in(&mut self, frame: Frame<'_>) {
-        let was_open = self.t.state() == State::Open;
-        let size = frame.len();
-        let max = self.t.config().max_message_size;
-        self.t.handle_frame(self.now(), frame);
-        if was_open && !self.header.lazy_owner() {
-            if size > max {
-                assert_eq!(
-                    self.t.state(),
-                    State::Closed,
-                    "an oversized frame left the socket up"
-                );
-            } else {
-                assert_eq!(
-                    self.t.state(),
-                    State::Open,
-                    "a frame within the limit closed the socket"
-                );
-            }
+    /// The socket opened; a contract-keeping owner greets at once:
+    /// Identify on the first socket, Resume with `seq_ack` after.
+    fn open(&mut self) {
+        if self.strict() && self.t.state().has_socket() {
+            return;
         }
+        self.t.handle_open(self.now());
+        if self.t.state() != State::Open {
+            self.after_input(false);
+            return;
+        }
+        self.writable = true;
+        self.socket_nonce = None;
+        self.opened_ms = self.now_ms;
+        self.beats.opened();
+        let mut served = true;
+        if self.strict() {
+            let greeting = if self.identified {
+                AppSend::Resume
+            } else {
+                AppSend::Identify
+            };
+            let message = client_message(&greeting, &self.token, self.t.seq_ack());
+            if let Some(message) = message {
+                self.t
+                    .send(&message)
+                    .unwrap_or_else(|e| panic!("greeting refused on a new socket: {e:?}"));
+            }
+            if self.identified {
+                served = self.server.resumed(self.t.seq_ack().map_or(-1, i64::from));
+            } else {
+                self.server.identified();
+            }
+            self.identified = true;
+        }
+        self.check_debug();
+        self.after_input(false);
+        if !served {
+            // The buffer lost what the Resume asks for: 4006.
+            self.t.handle_close(self.now(), Some(4006));
+            self.after_input(false);
+        }
+    }
+
+    fn check_debug(&self) {
+        let debug = format!("{:?}", self.t);
+        assert!(
+            !debug.contains(TOKEN_STEM),
+            "the token leaked into the transport's Debug"
+        );
+    }
+
+    /// Feeds what the server sent, in order, while the socket lasts.
+    fn frames_in(&mut self, outs: Vec<Out>) {
+        if outs.is_empty() {
+            // Nothing reached the client; time and checks go on.
+            self.after_input(false);
+        }
+        for out in outs {
+            if self.strict() && !self.t.state().has_socket() {
+                break;
+            }
+            self.frame_in(&out);
+        }
+    }
+
+    fn frame_in(&mut self, out: &Out) {
+        let state = self.t.state();
+        let room = if self.header.lazy_owner() && !self.settling {
+            queued_events(&format!("{:?}", self.t)) < self.rx.bound()
+        } else {
+            true
+        };
+        let max = self.t.config().max_message_size;
+        let p = self.rx.predict(
+            &out.wire,
+            state.has_socket(),
+            state == State::Open,
+            max,
+            room,
+        );
+        let before = self.t.stats();
+        self.t.handle_frame(self.now(), out.wire.frame());
+        let after = self.t.stats();
+        self.rx.verify(&p, &before, &after);
+        self.rx.apply(&p);
+        model::check_delivery(&mut self.server, out.class, &p);
+        if state.has_socket()
+            && p.outcome != Outcome::Oversized
+            && self.t.config().any_frame_is_alive
+        {
+            self.beats.proof_of_life();
+        }
+        model::check_ack(&mut self.beats, &p, &before, &after);
+        if p.drop.is_some() {
+            assert!(
+                !self.t.state().has_socket(),
+                "{:?} left the socket up",
+                p.outcome
+            );
+        } else if state.has_socket() {
+            assert_eq!(
+                self.t.state(),
+                state,
+                "a frame changed the socket's state ({:?})",
+                p.outcome
+            );
+        }
+        let transmits = self.after_input(false);
+        model::check_drop(&p, &transmits);
     }
 
     fn oversized(&mut self, size: usize) {
@@ -200,7 +306,7 @@ impl Harness {
             AppSend::Binary(bytes) => self
                 .t
                 .send_binary(Bytes::from(wire::scrub_bytes(bytes.clone()))),
-            typed => match client_message(typed, &self.token, self.delivered) {
+            typed => match client_message(typed, &self.token, self.t.seq_ack()) {
                 Some(message) => self.t.send(&message),
                 None => return 0,
             },
@@ -235,26 +341,35 @@ impl Harness {
 
     fn timeout(&mut self) {
         let now = self.now();
+        let before = self.t.stats();
         self.t.handle_timeout(now);
+        let after = self.t.stats();
+        let missed = after.heartbeats_missed - before.heartbeats_missed;
+        if missed == 1 && after.heartbeats_sent == before.heartbeats_sent {
+            self.beats.zombie();
+        }
+        self.in_timeout = true;
         self.after_input(false);
+        self.in_timeout = false;
     }
 
-    /// Drains and checks what one input produced; returns the number of
-    /// frames written.
-    fn after_input(&mut self, from_app: bool) -> usize {
-        let ack = self.t.seq_ack();
-        assert_eq!(ack, self.delivered, "an input moved seq_ack");
-        let mut written = 0;
-        let mut count = 0;
+    /// Drains and checks what one input produced; returns the transmits.
+    fn after_input(&mut self, from_app: bool) -> Vec<Transmit> {
+        assert_eq!(
+            self.t.seq_ack(),
+            self.rx.ack,
+            "seq_ack is not the last numbered message received"
+        );
+        let mut transmits = Vec::new();
         while let Some(t) = self.t.poll_transmit() {
-            count += 1;
-            written += usize::from(matches!(t, Transmit::Text(_) | Transmit::Binary(_)));
             self.check_transmit(&t, from_app);
+            transmits.push(t);
         }
         let bound = self.t.config().max_outbound_frames + SLACK;
         assert!(
-            count <= bound,
-            "{count} transmits from one input (bound {bound})"
+            transmits.len() <= bound,
+            "{} transmits from one input (bound {bound})",
+            transmits.len()
         );
         if self.terminated {
             assert_eq!(self.t.poll_timeout(), None, "a timer survived force_close");
@@ -262,12 +377,13 @@ impl Harness {
         }
         if !self.t.state().has_socket() {
             self.writable = false;
+            self.server.socket_lost();
         }
         self.inputs_since_drain += 1;
-        if !self.header.lazy_owner() {
+        if !self.header.lazy_owner() || self.settling {
             self.take_events(0);
         }
-        written
+        transmits
     }
 
     fn check_transmit(&mut self, t: &Transmit, from_app: bool) {
@@ -306,18 +422,26 @@ impl Harness {
                 "the token leaked into {t:?}"
             );
         }
-        if let Sent::Heartbeat { nonce, seq_ack } = sent {
-            assert!(nonce < NONCE_LIMIT, "nonce {nonce} is not below 2^53");
-            if let Some(last) = self.socket_nonce {
-                assert!(nonce > last, "nonce {nonce} does not rise after {last}");
+        let received = self.rx.ack.map_or(-1, i64::from);
+        match sent {
+            Sent::Heartbeat { nonce, seq_ack } => {
+                assert!(nonce < NONCE_LIMIT, "nonce {nonce} is not below 2^53");
+                if let Some(last) = self.socket_nonce {
+                    assert!(nonce > last, "nonce {nonce} does not rise after {last}");
+                }
+                self.socket_nonce = Some(nonce);
+                self.server.heard_heartbeat(nonce);
+                self.beats.sent(nonce, self.in_timeout);
+                assert_eq!(
+                    seq_ack, received,
+                    "heartbeat carries seq_ack {seq_ack}, not the last seq received"
+                );
             }
-            self.socket_nonce = Some(nonce);
-            self.server.last_nonce = Some(nonce);
-            let expected = self.delivered.map_or(-1, i64::from);
-            assert_eq!(
-                seq_ack, expected,
-                "heartbeat carries a seq_ack not delivered"
-            );
+            Sent::Resume { seq_ack, .. } => assert_eq!(
+                seq_ack, received,
+                "Resume carries seq_ack {seq_ack}, not the last seq received"
+            ),
+            _ => {}
         }
     }
 
@@ -325,7 +449,6 @@ impl Harness {
     fn take_events(&mut self, n: usize) {
         let mut count = 0;
         while n == 0 || count < n {
-            let before = self.t.seq_ack();
             let Some(event) = self.t.poll_event() else {
                 let bound = self.t.config().max_pending_events + SLACK * self.inputs_since_drain;
                 assert!(count <= bound, "{count} events queued (bound {bound})");
@@ -333,12 +456,16 @@ impl Harness {
                 return;
             };
             count += 1;
-            let after = self.t.seq_ack();
-            self.check_event(&event, before, after);
+            assert_eq!(
+                self.t.seq_ack(),
+                self.rx.ack,
+                "taking {event:?} moved seq_ack"
+            );
+            self.check_event(&event);
         }
     }
 
-    fn check_event(&mut self, event: &Event, before: Option<u16>, after: Option<u16>) {
+    fn check_event(&mut self, event: &Event) {
         let debug = format!("{event:?}");
         assert!(
             !debug.contains(TOKEN_STEM),
@@ -351,26 +478,20 @@ impl Harness {
                 *rtt <= alive,
                 "RTT {rtt:?} longer than the socket has been up ({alive:?})"
             );
-            assert!(
-                !self.stray_ack,
-                "an ACK with a stale or wrong nonce counted"
-            );
         }
-        match event {
-            Event::Message(Incoming { seq, message }) => {
-                assert!(
-                    !matches!(message, ServerMessage::HeartbeatAck(_)),
-                    "an ACK surfaced as a message"
-                );
-                match seq {
-                    Some(seq) => {
-                        assert_eq!(after, Some(*seq), "taking a message did not ack its seq");
-                        self.delivered = Some(*seq);
-                    }
-                    None => assert_eq!(after, before, "an unsequenced message moved seq_ack"),
-                }
-            }
-            other => assert_eq!(after, before, "{other:?} moved seq_ack"),
+        if let Event::Message(incoming) = event {
+            assert!(
+                !matches!(incoming.message, ServerMessage::HeartbeatAck(_)),
+                "an ACK surfaced as a message"
+            );
+            let expected = self
+                .rx
+                .take()
+                .unwrap_or_else(|| panic!("{incoming:?} delivered, but no message is queued"));
+            assert_eq!(
+                incoming, &expected,
+                "delivered out of order, twice, or altered"
+            );
         }
         if self.strict() {
             match event {
@@ -387,12 +508,45 @@ impl Harness {
         }
     }
 
+    /// Plays a well-behaved owner and server until the transport has
+    /// received every fresh message of the server session: exactly-once
+    /// delivery is also "eventually".
+    fn settle(&mut self) {
+        use crate::ops::{SeqChoice, ServerText};
+        self.settling = true;
+        for _ in 0..8 {
+            self.take_events(0);
+            let max = self.t.config().max_message_size;
+            if self.server.caught_up() || self.server.largest_owed() > max {
+                // Done, or owed a message the client can never take.
+                return;
+            }
+            match self.t.state() {
+                State::Open => self.step(&Op::Text(ServerText::Resumed(SeqChoice::None))),
+                State::Closing => {
+                    clock::wake(self);
+                }
+                State::Terminated => return,
+                _ => self.step(&Op::Open),
+            }
+        }
+        panic!("fresh messages were never received");
+    }
+
     fn finish(&mut self) {
+        if self.strict() && !self.terminated {
+            self.settle();
+        }
         self.take_events(0);
         self.t.force_close(CloseCode::NORMAL);
         self.terminated = true;
         self.after_input(false);
         self.take_events(0);
+        assert_eq!(
+            self.rx.pending(),
+            0,
+            "messages received but never delivered"
+        );
         assert_eq!(self.t.poll_transmit(), None);
         assert_eq!(self.t.poll_timeout(), None);
     }

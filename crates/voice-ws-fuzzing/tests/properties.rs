@@ -550,3 +550,77 @@ proptest! {
         }
     }
 }
+
+// ---- op programs: exactly-once delivery across drops and resumes ----
+
+/// One op of a program that stays close to a real connection: sockets
+/// opening, Hello, Ready, numbered messages (fresh, repeats, stale),
+/// drops of every kind, an owner that falls behind and catches up, time.
+fn delivery_op() -> impl Strategy<Value = Vec<u8>> {
+    // Seq choice bytes: 1 next, 2 repeat, 3.. that many back (see ops.rs).
+    let seq = prop_oneof![
+        6 => Just(vec![1u8]),
+        1 => Just(vec![2u8]),
+        1 => (3u8..8).prop_map(|b| vec![b]),
+        1 => any::<u16>().prop_map(|s| {
+            let [lo, hi] = s.to_le_bytes();
+            vec![0xff, lo, hi]
+        }),
+    ];
+    prop_oneof![
+        3 => Just(b"O".to_vec()),
+        2 => Just(b"H\x00\x88\x13".to_vec()),
+        2 => seq.clone().prop_map(|s| [b"R".to_vec(), s].concat()),
+        2 => Just(b"r\x00".to_vec()),
+        8 => (seq.clone(), any::<u8>()).prop_map(|(s, f)| [b"S".to_vec(), s, vec![f]].concat()),
+        2 => (seq, 0u8..8).prop_map(|(s, kind)| [vec![b'J', kind], s, vec![7, 0]].concat()),
+        // Server closes: 1006, 1000, 4015, 4006, 4014, 4020, no close frame.
+        2 => prop::sample::select(vec![5u8, 1, 19, 14, 18, 22, 0]).prop_map(|c| vec![b'C', c]),
+        1 => Just(b"Z\x00\x00\x01\x00".to_vec()),
+        3 => (0u8..4).prop_map(|n| vec![b'E', n]),
+        2 => prop::sample::select(vec![10u16, 500, 1500, 5000, 12000])
+            .prop_map(|ms| [vec![b't'], ms.to_le_bytes().to_vec()].concat()),
+        1 => (0u8..3).prop_map(|n| vec![b'a', n]),
+        1 => Just(b"A".to_vec()),
+        1 => Just(b"U".to_vec()),
+    ]
+}
+
+/// A header for these programs: lazy owner or not, small event queues,
+/// any heartbeat tolerance, backoff none or tiny, any resume-loop limit.
+fn delivery_program() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<bool>(),
+        0u8..8,
+        0u8..4,
+        any::<u8>(),
+        prop::collection::vec(delivery_op(), 0..80),
+    )
+        .prop_map(|(lazy, events, tolerance, seed, ops)| {
+            let flags = u8::from(lazy);
+            let bounds = (events << 3) | (tolerance << 6);
+            // Backoff tiny (1-5 ms), other timeouts default.
+            let timeouts = 2 << 6;
+            let mut data = vec![flags, bounds, timeouts, 0, seed];
+            data.extend(ops.concat());
+            data
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The session harness checks, among the rest, that every fresh
+    /// message is received once and in order, repeats never, and that the
+    /// owner takes each exactly once; it panics otherwise.
+    #[test]
+    fn session_delivers_exactly_once(data in delivery_program()) {
+        voice_ws_fuzzing::session_ops(&data);
+    }
+
+    /// The same over a bare transport whose owner resumes on each socket.
+    #[test]
+    fn transport_delivers_exactly_once(data in delivery_program()) {
+        voice_ws_fuzzing::transport_ops(&data);
+    }
+}

@@ -7,6 +7,8 @@
 //!
 //! The random runs are bounded by an iteration count and by wall time, so a
 //! slow machine runs fewer inputs rather than failing; nothing is timed.
+//! `FUZZ_RANDOM_SECONDS=N` lifts the count and runs each target N seconds
+//! (a longer hunt without cargo-fuzz).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -141,11 +143,25 @@ fn generate(rng: &mut XorShift, seeds: &[Vec<u8>]) -> Vec<u8> {
     data
 }
 
+/// The random run's bounds: the defaults, or `FUZZ_RANDOM_SECONDS`.
+fn random_bounds() -> (usize, Duration) {
+    match std::env::var("FUZZ_RANDOM_SECONDS") {
+        Ok(s) => {
+            let secs = s
+                .parse()
+                .unwrap_or_else(|e| panic!("FUZZ_RANDOM_SECONDS={s:?}: {e}"));
+            (usize::MAX, Duration::from_secs(secs))
+        }
+        Err(_) => (RANDOM_ITERATIONS, RANDOM_TIME),
+    }
+}
+
 fn random_run(target: &str, body: Body, seeds: &[Vec<u8>], seed: u64) {
     let mut rng = XorShift(seed);
+    let (iterations, time) = random_bounds();
     let started = Instant::now();
     let mut runs = 0;
-    while runs < RANDOM_ITERATIONS && started.elapsed() < RANDOM_TIME {
+    while runs < iterations && started.elapsed() < time {
         let data = generate(&mut rng, seeds);
         let result = std::panic::catch_unwind(|| body(&data));
         if let Err(panic) = result {
