@@ -879,7 +879,8 @@ impl Harness {
     fn settle(&mut self) {
         use crate::ops::{SeqChoice, ServerText};
         self.settling = true;
-        for _ in 0..16 {
+        // Enough for any resume loop and attempt cap the header can pick.
+        for _ in 0..64 {
             self.take_events(0);
             if self.server.caught_up() {
                 return;
@@ -908,7 +909,10 @@ impl Harness {
         }
         let phase = self.s.phase();
         assert!(
-            !matches!(phase, Phase::Identifying | Phase::Resuming | Phase::Active),
+            matches!(
+                phase,
+                Phase::NeedsCredentials | Phase::Stopped | Phase::Failed | Phase::Closing
+            ),
             "the session is {phase:?}, yet fresh messages were never received"
         );
     }
