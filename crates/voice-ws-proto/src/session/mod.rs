@@ -10,6 +10,7 @@ mod endpoint;
 mod event;
 mod invalidation;
 mod phase;
+mod timer;
 
 pub use config::SessionConfig;
 pub use credentials::Credentials;
@@ -30,6 +31,7 @@ use crate::queue::BoundedQueue;
 use crate::time::Instant;
 use crate::transport::{self, SendError, State, Stats, Transport};
 use backoff::Rng;
+use timer::{Timer, TimerTable};
 
 /// A voice gateway session, sans-IO.
 ///
@@ -61,17 +63,10 @@ pub struct Session {
     last_failure: Option<(Ending, u32)>,
     rng: Rng,
     connect_request: Option<String>,
+    /// A socket nobody wants any more (it outlived its connect timeout, or
+    /// opened after the session moved on): the next transmit drops it.
     abort_requested: bool,
-    closing_by_app: bool,
-    /// Credentials are being replaced: the drop that follows is ours.
-    replacing: bool,
-    hello_seen: bool,
-    connect_deadline: Option<Instant>,
-    hello_deadline: Option<Instant>,
-    handshake_deadline: Option<Instant>,
-    reconnect_at: Option<Instant>,
-    /// When a resumed socket that is still up counts as progress.
-    stable_at: Option<Instant>,
+    timers: TimerTable,
 }
 
 /// How a resumed socket ended, compared between resumes to spot a loop.
@@ -99,14 +94,7 @@ impl Session {
             last_failure: None,
             connect_request: None,
             abort_requested: false,
-            closing_by_app: false,
-            replacing: false,
-            hello_seen: false,
-            connect_deadline: None,
-            hello_deadline: None,
-            handshake_deadline: None,
-            reconnect_at: None,
-            stable_at: None,
+            timers: TimerTable::default(),
         }
     }
 
@@ -175,15 +163,11 @@ impl Session {
             self.abort_requested = true;
             return;
         }
-        self.connect_deadline = None;
         self.transport.handle_open(now);
-        self.hello_seen = false;
-        self.hello_deadline = Some(now + self.config.hello_timeout);
-        self.handshake_deadline = Some(now + self.config.handshake_timeout);
         self.proven = false;
-        let creds = &self.credentials;
         let greeting = if self.ready {
-            self.phase = Phase::Resuming;
+            self.enter(Phase::Resuming);
+            let creds = &self.credentials;
             ClientMessage::Resume(Resume {
                 server_id: creds.server_id.clone(),
                 session_id: creds.session_id.clone(),
@@ -191,10 +175,11 @@ impl Session {
                 seq_ack: self.transport.seq_ack(),
             })
         } else {
-            self.phase = Phase::Identifying;
+            self.enter(Phase::Identifying);
             // A new server session: its seqs have nothing to do with any
             // earlier socket's.
             self.transport.reset_seq();
+            let creds = &self.credentials;
             ClientMessage::Identify(Identify {
                 server_id: creds.server_id.clone(),
                 user_id: creds.user_id.clone(),
@@ -203,6 +188,10 @@ impl Session {
                 max_dave_protocol_version: creds.max_dave_protocol_version,
             })
         };
+        self.timers
+            .set(Timer::Hello, now + self.config.hello_timeout);
+        self.timers
+            .set(Timer::Handshake, now + self.config.handshake_timeout);
         self.transport.send_greeting(&greeting);
         self.process(now);
     }
@@ -224,7 +213,6 @@ impl Session {
     /// could not be opened at all.
     pub fn handle_close(&mut self, now: Instant, code: Option<u16>) {
         if self.phase == Phase::Connecting {
-            self.connect_deadline = None;
             self.reconnect(now);
             return;
         }
@@ -235,31 +223,12 @@ impl Session {
     /// A deadline from `poll_timeout` may have passed. Early or repeated
     /// calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if passed(self.connect_deadline, now) && self.phase == Phase::Connecting {
-            self.connect_deadline = None;
-            self.abort_requested = true;
-            self.reconnect(now);
-        }
-        if passed(self.stable_at, now) && self.phase == Phase::Active {
-            self.made_progress();
-        }
-        if passed(self.reconnect_at, now) && self.phase == Phase::WaitingToReconnect {
-            if !self.has_room_to_reconnect() {
-                // The owner is not reading: a new socket would only queue
-                // more. Look again after a backoff step.
-                self.reconnect_at = Some(now + self.config.backoff_base);
-            } else {
-                self.reconnect_at = None;
-                self.request_connect(now);
+        // One pass in a fixed order: a handler that re-arms its own timer
+        // for `now` is seen again on the next call, never in a loop here.
+        for timer in Timer::ALL {
+            if self.timers.take_expired(timer, now) {
+                self.on_timer(now, timer);
             }
-        }
-        let hello_late = passed(self.hello_deadline, now) && !self.hello_seen;
-        let handshake_late = passed(self.handshake_deadline, now)
-            && matches!(self.phase, Phase::Identifying | Phase::Resuming);
-        if hello_late || handshake_late {
-            self.hello_deadline = None;
-            self.handshake_deadline = None;
-            self.transport.drop_socket(CloseCode::RESUMABLE);
         }
         self.transport.handle_timeout(now);
         self.process(now);
@@ -288,22 +257,10 @@ impl Session {
 
     /// When `handle_timeout` should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let hello = self.hello_deadline.filter(|_| !self.hello_seen);
-        let handshake = self
-            .handshake_deadline
-            .filter(|_| matches!(self.phase, Phase::Identifying | Phase::Resuming));
-        let stable = self.stable_at.filter(|_| self.phase == Phase::Active);
-        [
-            self.transport.poll_timeout(),
-            self.connect_deadline,
-            self.reconnect_at,
-            hello,
-            handshake,
-            stable,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        [self.transport.poll_timeout(), self.timers.next()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ---- commands ----
@@ -349,29 +306,26 @@ impl Session {
         self.ready = false;
         self.attempt = 0;
         self.last_failure = None;
-        self.closing_by_app = false;
         // Held sends belong to the session they were made in (an old SSRC,
         // an old protocol selection): hand them back rather than replay them.
         self.return_unsent();
-        self.replacing = true;
+        // Our own drop: the application learns of it, and its consequence
+        // is the connect below, not the close-code policy.
         self.transport.drop_socket(CloseCode::NORMAL);
-        self.process(now);
-        self.replacing = false;
-        self.clear_timers();
+        self.report_own_drop();
         self.request_connect(now);
     }
 
     /// Ends the session gracefully: close 1000 (which ends the voice
     /// session on Discord's side too), wait for the answer, then `Stopped`.
     pub fn close(&mut self, now: Instant) {
-        if self.phase.is_terminal() {
+        if self.phase.is_terminal() || self.phase == Phase::Closing {
             return;
         }
-        self.closing_by_app = true;
-        self.clear_timers();
         self.connect_request = None;
         if self.transport.state().has_socket() {
-            self.phase = Phase::Closing;
+            // The socket's end, whatever its code, then means Stopped.
+            self.enter(Phase::Closing);
             self.transport.close(now, CloseCode::NORMAL);
         } else {
             self.finish(Phase::Stopped, None);
@@ -385,20 +339,54 @@ impl Session {
         if self.transport.state() == State::Terminated {
             return;
         }
-        self.closing_by_app = true;
-        self.clear_timers();
         self.connect_request = None;
         self.abort_requested = false;
-        let had_socket = self.transport.state().has_socket();
         self.transport.force_close(code);
-        if had_socket {
-            self.process(Instant::ZERO);
-        } else if !self.phase.is_terminal() {
+        self.report_own_drop();
+        if !self.phase.is_terminal() {
             self.finish(Phase::Stopped, Some(code));
         }
     }
 
     // ---- internals ----
+
+    fn on_timer(&mut self, now: Instant, timer: Timer) {
+        match timer {
+            Timer::Connect => {
+                self.abort_requested = true;
+                self.reconnect(now);
+            }
+            Timer::Stable => self.made_progress(),
+            Timer::Reconnect if self.has_room_to_reconnect() => self.request_connect(now),
+            // The owner is not reading: a new socket would only queue more.
+            // Look again after a backoff step.
+            Timer::Reconnect => self
+                .timers
+                .set(Timer::Reconnect, now + self.config.backoff_base),
+            Timer::Hello | Timer::Handshake => {
+                self.timers.stop(Timer::Hello);
+                self.timers.stop(Timer::Handshake);
+                self.transport.drop_socket(CloseCode::RESUMABLE);
+            }
+        }
+    }
+
+    /// Moves to `phase`, stopping the timers that mean nothing there.
+    fn enter(&mut self, phase: Phase) {
+        self.phase = phase;
+        self.timers.entered(phase);
+    }
+
+    /// Reports the end of a socket we dropped (new credentials, force
+    /// close) without the close-code policy: the caller decides what
+    /// follows.
+    fn report_own_drop(&mut self) {
+        while let Some(event) = self.transport.poll_event() {
+            if let transport::Event::Disconnected { code, by_self } = event {
+                self.emit(Event::Disconnected { code, by_self });
+            }
+        }
+    }
 
     fn submit(&mut self, out: Outgoing) -> Result<(), SendError> {
         match self.phase {
@@ -433,14 +421,14 @@ impl Session {
     }
 
     fn request_connect(&mut self, now: Instant) {
-        self.reconnect_at = None;
         // A new request supersedes any attempt in progress: the driver drops
         // it when it takes the request, so an Abort for it would be noise
         // (and, drained after the request, would kill the new attempt).
         self.abort_requested = false;
-        self.phase = Phase::Connecting;
+        self.enter(Phase::Connecting);
         self.connect_request = Some(self.credentials.endpoint.url());
-        self.connect_deadline = Some(now + self.config.connect_timeout);
+        self.timers
+            .set(Timer::Connect, now + self.config.connect_timeout);
     }
 
     /// Moves the transport's events into the session's, acting on each.
@@ -474,8 +462,7 @@ impl Session {
         }
         let event = match incoming.message {
             ServerMessage::Hello(hello) => {
-                self.hello_seen = true;
-                self.hello_deadline = None;
+                self.timers.stop(Timer::Hello);
                 Event::Hello {
                     heartbeat_interval: hello.heartbeat_interval,
                 }
@@ -494,7 +481,8 @@ impl Session {
                 if self.phase == Phase::Resuming {
                     self.handshake_done();
                     if !self.proven {
-                        self.stable_at = Some(now + self.config.resume_stable_after);
+                        let stable = now + self.config.resume_stable_after;
+                        self.timers.set(Timer::Stable, stable);
                     }
                 }
                 Event::Resumed
@@ -507,8 +495,7 @@ impl Session {
 
     /// Ready or Resumed answered the greeting: messages flow.
     fn handshake_done(&mut self) {
-        self.phase = Phase::Active;
-        self.handshake_deadline = None;
+        self.enter(Phase::Active);
     }
 
     /// The current socket is past whatever ended the last one: reconnects
@@ -517,7 +504,7 @@ impl Session {
         self.proven = true;
         self.attempt = 0;
         self.last_failure = None;
-        self.stable_at = None;
+        self.timers.stop(Timer::Stable);
     }
 
     /// A reconnect waits until the owner has read half the queue: a new
@@ -528,14 +515,10 @@ impl Session {
     }
 
     fn on_disconnected(&mut self, now: Instant, code: Option<CloseCode>, by_self: bool) {
-        self.hello_deadline = None;
-        self.handshake_deadline = None;
-        self.stable_at = None;
+        // Every way on from here changes the phase, which stops this
+        // socket's timers.
         self.emit(Event::Disconnected { code, by_self });
-        if self.replacing {
-            return;
-        }
-        if self.closing_by_app {
+        if self.phase == Phase::Closing {
             self.finish(Phase::Stopped, code);
             return;
         }
@@ -604,25 +587,25 @@ impl Session {
         if delay.is_zero() && self.has_room_to_reconnect() {
             self.request_connect(now);
         } else {
-            self.phase = Phase::WaitingToReconnect;
+            self.enter(Phase::WaitingToReconnect);
             self.connect_request = None;
-            self.reconnect_at = Some(now + delay);
+            self.timers.set(Timer::Reconnect, now + delay);
         }
     }
 
     fn invalidate(&mut self, code: Option<CloseCode>, reason: Invalidation) {
-        self.phase = Phase::NeedsCredentials;
+        self.enter(Phase::NeedsCredentials);
+        self.connect_request = None;
         self.ready = false;
         self.last_failure = None;
         self.transport.reset_seq();
-        self.clear_timers();
         self.return_unsent();
         self.emit(Event::SessionInvalidated { code, reason });
     }
 
     fn finish(&mut self, phase: Phase, code: Option<CloseCode>) {
-        self.phase = phase;
-        self.clear_timers();
+        self.enter(phase);
+        self.connect_request = None;
         self.return_unsent();
         match (phase, code) {
             (Phase::Failed, Some(code)) => self.emit(Event::Fatal {
@@ -638,16 +621,6 @@ impl Session {
             let unsent = self.pending.take_all();
             self.emit(Event::Unsent(unsent));
         }
-    }
-
-    /// Cancels every deadline and any connect request not yet taken.
-    fn clear_timers(&mut self) {
-        self.connect_request = None;
-        self.connect_deadline = None;
-        self.hello_deadline = None;
-        self.handshake_deadline = None;
-        self.reconnect_at = None;
-        self.stable_at = None;
     }
 
     fn emit(&mut self, event: Event) {
@@ -670,10 +643,6 @@ impl fmt::Debug for Session {
             .field("attempt", &self.attempt)
             .finish_non_exhaustive()
     }
-}
-
-fn passed(deadline: Option<Instant>, now: Instant) -> bool {
-    deadline.is_some_and(|d| d <= now)
 }
 
 fn fatal_reason(code: CloseCode) -> &'static str {
