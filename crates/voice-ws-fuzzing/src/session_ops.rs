@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use core::time::Duration;
-use voice_ws_proto::transport::SendError;
+use voice_ws_proto::SendError;
 use voice_ws_proto::{
     CloseCode, Credentials, Endpoint, Event, Incoming, Instant, Invalidation, Outgoing, Phase,
     ServerMessage, Session, State, Transmit,

@@ -2,8 +2,9 @@
 
 use bytes::Bytes;
 use core::time::Duration;
+use voice_ws_proto::SendError;
 use voice_ws_proto::codec::{Identify, Resume, SelectProtocol, Speaking};
-use voice_ws_proto::transport::{Event, SendError};
+use voice_ws_proto::transport::Event;
 use voice_ws_proto::{
     ClientMessage, CloseCode, Instant, ServerMessage, State, Transmit, Transport,
 };
@@ -198,7 +199,7 @@ impl Harness {
             let message = client_message(&greeting, &self.token, self.t.seq_ack());
             if let Some(message) = message {
                 self.t
-                    .send(&message)
+                    .send(message)
                     .unwrap_or_else(|e| panic!("greeting refused on a new socket: {e:?}"));
             }
             if self.identified {
@@ -307,7 +308,7 @@ impl Harness {
                 .t
                 .send_binary(Bytes::from(wire::scrub_bytes(bytes.clone()))),
             typed => match client_message(typed, &self.token, self.t.seq_ack()) {
-                Some(message) => self.t.send(&message),
+                Some(message) => self.t.send(message),
                 None => return 0,
             },
         };

@@ -95,14 +95,16 @@ pub mod token;
 pub mod transport;
 
 mod queue;
+mod send_error;
 mod seq;
 
 pub use close_code::{CloseClass, CloseCode};
 pub use codec::{ClientMessage, DecodeError, Incoming, ServerMessage};
 pub use frame::{Frame, Transmit};
+pub use send_error::SendError;
 pub use session::{
     Credentials, Endpoint, Event, Invalidation, Outgoing, Phase, Session, SessionConfig,
 };
 pub use time::Instant;
 pub use token::Token;
-pub use transport::{Event as TransportEvent, SendError, State, Stats, Transport, TransportConfig};
+pub use transport::{Event as TransportEvent, State, Stats, Transport, TransportConfig};

@@ -34,11 +34,6 @@ impl<T> BoundedQueue<T> {
         self.items.push_back(item);
     }
 
-    /// Puts an item taken with `pop` back at the front.
-    pub(crate) fn unpop(&mut self, item: T) {
-        self.items.push_front(item);
-    }
-
     /// The oldest item.
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.items.pop_front()

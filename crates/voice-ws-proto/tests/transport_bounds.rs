@@ -199,7 +199,7 @@ fn a_malformed_frame_does_not_move_seq_ack() {
 #[test]
 fn send_without_an_open_socket_is_refused() {
     let mut p = Pair::new();
-    assert_eq!(p.t.send(&speaking()), Err(SendError::NotOpen));
+    assert_eq!(p.t.send(speaking()), Err(SendError::NotOpen));
     assert_eq!(p.t.send_text("{}".into()), Err(SendError::NotOpen));
     assert_eq!(
         p.t.send_binary(Bytes::from_static(&[26, 1])),
@@ -208,11 +208,11 @@ fn send_without_an_open_socket_is_refused() {
 
     p.open_with_hello(13750);
     p.server_close(Some(4015));
-    assert_eq!(p.t.send(&speaking()), Err(SendError::NotOpen));
+    assert_eq!(p.t.send(speaking()), Err(SendError::NotOpen));
 
     p.open();
     p.t.close(p.now, CloseCode::NORMAL);
-    assert_eq!(p.t.send(&speaking()), Err(SendError::NotOpen));
+    assert_eq!(p.t.send(speaking()), Err(SendError::NotOpen));
     assert_eq!(p.drain_transmits(), vec![Transmit::Close(CloseCode(1000))]);
 }
 
@@ -220,7 +220,7 @@ fn send_without_an_open_socket_is_refused() {
 fn send_on_an_open_socket_queues_the_literal_frame() {
     let mut p = Pair::new();
     p.open_with_hello(13750);
-    p.t.send(&speaking()).expect("open socket");
+    p.t.send(speaking()).expect("open socket");
     p.t.send_binary(Bytes::from_static(&[26, 9, 9]))
         .expect("open socket");
     assert_eq!(
@@ -238,12 +238,9 @@ fn full_outbound_queue_refuses_sends() {
     config.max_outbound_frames = 2;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
-    assert_eq!(p.t.send(&speaking()), Ok(()));
-    assert_eq!(p.t.send(&speaking()), Ok(()));
-    assert_eq!(
-        p.t.send(&speaking()),
-        Err(SendError::QueueFull { bound: 2 })
-    );
+    assert_eq!(p.t.send(speaking()), Ok(()));
+    assert_eq!(p.t.send(speaking()), Ok(()));
+    assert_eq!(p.t.send(speaking()), Err(SendError::QueueFull { bound: 2 }));
     assert_eq!(
         p.t.send_text("{}".into()),
         Err(SendError::QueueFull { bound: 2 })
@@ -255,7 +252,7 @@ fn full_outbound_queue_refuses_sends() {
     );
 
     // Draining makes room again.
-    assert_eq!(p.t.send(&speaking()), Ok(()));
+    assert_eq!(p.t.send(speaking()), Ok(()));
 }
 
 #[test]
@@ -264,8 +261,8 @@ fn heartbeat_goes_out_even_when_the_outbound_queue_is_full() {
     config.max_outbound_frames = 2;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
-    p.t.send(&speaking()).expect("room");
-    p.t.send(&speaking()).expect("room");
+    p.t.send(speaking()).expect("room");
+    p.t.send(speaking()).expect("room");
     p.advance_to(13750);
     let sent = p.drain_transmits();
     assert_eq!(sent.len(), 3, "{sent:?}");

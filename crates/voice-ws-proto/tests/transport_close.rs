@@ -150,7 +150,7 @@ fn close_without_an_open_socket_does_nothing() {
 fn force_close_discards_pending_frames_and_transmits_nothing_after() {
     let mut p = Pair::new();
     p.open_with_hello(13750);
-    p.t.send(&speaking()).expect("open socket");
+    p.t.send(speaking()).expect("open socket");
     p.t.force_close(CloseCode::NORMAL);
 
     assert_eq!(p.t.poll_transmit(), None);
@@ -178,7 +178,7 @@ fn force_close_discards_pending_frames_and_transmits_nothing_after() {
     assert_eq!(p.t.poll_timeout(), None);
     assert!(p.drain_events().is_empty());
     assert_eq!(p.t.state(), State::Terminated);
-    assert_eq!(p.t.send(&speaking()), Err(SendError::Ended));
+    assert_eq!(p.t.send(speaking()), Err(SendError::Ended));
     assert_eq!(p.t.send_text("{}".into()), Err(SendError::Ended));
     assert_eq!(
         p.t.send_binary(Bytes::from_static(&[26])),

@@ -28,8 +28,9 @@ use crate::close_code::{CloseClass, CloseCode};
 use crate::codec::{ClientMessage, Identify, Incoming, Resume, ServerMessage};
 use crate::frame::{Frame, Transmit};
 use crate::queue::BoundedQueue;
+use crate::send_error::SendError;
 use crate::time::Instant;
-use crate::transport::{self, SendError, State, Stats, Transport};
+use crate::transport::{self, State, Stats, Transport};
 use backoff::Rng;
 use timer::{Timer, TimerTable};
 
@@ -391,7 +392,7 @@ impl Session {
     fn submit(&mut self, out: Outgoing) -> Result<(), SendError> {
         match self.phase {
             Phase::Stopped | Phase::Failed | Phase::Closing => return Err(SendError::Ended),
-            Phase::Active if self.pending.len() == 0 => return self.put_on_wire(&out),
+            Phase::Active if self.pending.len() == 0 => return self.put_on_wire(out),
             _ => {}
         }
         let bound = self.config.max_pending_sends;
@@ -400,23 +401,22 @@ impl Session {
             .map_err(|_| SendError::QueueFull { bound })
     }
 
-    fn put_on_wire(&mut self, out: &Outgoing) -> Result<(), SendError> {
+    fn put_on_wire(&mut self, out: Outgoing) -> Result<(), SendError> {
         match out {
             Outgoing::Message(m) => self.transport.send(m),
-            Outgoing::Text(t) => self.transport.send_text(t.clone()),
-            Outgoing::Binary(b) => self.transport.send_binary(b.clone()),
+            Outgoing::Text(t) => self.transport.send_text(t),
+            Outgoing::Binary(b) => self.transport.send_binary(b),
         }
     }
 
     /// Held messages go out in order once the handshake is done; whatever
     /// the transport's queue cannot take yet stays held.
     fn flush_pending(&mut self) {
-        while self.phase == Phase::Active {
+        while self.phase == Phase::Active && self.transport.has_room() {
             let Some(out) = self.pending.pop() else { break };
-            if self.put_on_wire(&out).is_err() {
-                self.pending.unpop(out);
-                break;
-            }
+            // An open socket with room takes any message.
+            let sent = self.put_on_wire(out);
+            debug_assert!(sent.is_ok(), "{sent:?}");
         }
     }
 
@@ -610,7 +610,7 @@ impl Session {
         match (phase, code) {
             (Phase::Failed, Some(code)) => self.emit(Event::Fatal {
                 code,
-                reason: fatal_reason(code),
+                reason: code.fix().unwrap_or("unrecoverable close code"),
             }),
             _ => self.emit(Event::Stopped { code }),
         }
@@ -642,18 +642,5 @@ impl fmt::Debug for Session {
             .field("pending_sends", &self.pending.len())
             .field("attempt", &self.attempt)
             .finish_non_exhaustive()
-    }
-}
-
-fn fatal_reason(code: CloseCode) -> &'static str {
-    match code.0 {
-        4004 => "authentication failed: the token or ids are wrong",
-        4012 => "unknown protocol in Select Protocol",
-        4016 => "unknown encryption mode in Select Protocol",
-        4017 => "the channel requires DAVE end-to-end encryption: set max_dave_protocol_version",
-        4020 => {
-            "bad request: the server refused a malformed message (a new session would send it again)"
-        }
-        _ => "unrecoverable close code",
     }
 }

@@ -2,14 +2,12 @@
 //! zombie detection and closes, for one socket at a time.
 
 mod config;
-mod error;
 mod event;
 mod heartbeat;
 mod state;
 mod stats;
 
 pub use config::{FirstHeartbeat, TransportConfig};
-pub use error::SendError;
 pub use event::Event;
 pub use state::State;
 pub use stats::Stats;
@@ -22,6 +20,7 @@ use crate::close_code::CloseCode;
 use crate::codec::{self, ClientMessage, DecodeError, Incoming, ServerMessage};
 use crate::frame::{Frame, Transmit};
 use crate::queue::BoundedQueue;
+use crate::send_error::SendError;
 use crate::seq::SeqTracker;
 use crate::time::Instant;
 use heartbeat::{Due, Heartbeat};
@@ -238,7 +237,7 @@ impl Transport {
     // ---- commands ----
 
     /// Queues a typed message.
-    pub fn send(&mut self, message: &ClientMessage) -> Result<(), SendError> {
+    pub fn send(&mut self, message: ClientMessage) -> Result<(), SendError> {
         self.queue(message.encode())
     }
 
@@ -327,6 +326,12 @@ impl Transport {
         if self.state == State::Open {
             self.transmits.push_control(message.encode());
         }
+    }
+
+    /// Whether a send would be taken now: the socket is open and the
+    /// outbound queue has room.
+    pub(crate) fn has_room(&self) -> bool {
+        self.state == State::Open && !self.transmits.is_full()
     }
 
     /// A new session: forget every sequence number.

@@ -1,4 +1,4 @@
-//! Why a send was refused.
+//! Why a send was refused, by the session or the transport.
 
 /// A message the caller sent could not be queued. Nothing was queued; the
 /// caller still owns the decision to retry or give up.
