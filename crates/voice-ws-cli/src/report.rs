@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use voice_ws_proto::codec::op;
 use voice_ws_proto::{Event, Outgoing};
 
 /// The event as one JSON object with an `"event"` field.
@@ -106,19 +107,7 @@ fn outgoing_op(o: &Outgoing) -> Option<u8> {
 }
 
 fn op_name(op: u8) -> &'static str {
-    match op {
-        5 => "speaking",
-        11 => "clients connect",
-        13 => "client disconnect",
-        21 => "dave prepare transition",
-        22 => "dave execute transition",
-        24 => "dave prepare epoch",
-        25 => "mls external sender",
-        27 => "mls proposals",
-        29 => "mls announce commit",
-        30 => "mls welcome",
-        _ => "other",
-    }
+    op::name(op).unwrap_or("undocumented")
 }
 
 fn ms(d: Duration) -> f64 {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use core::fmt::Write as _;
 use serde::Serialize;
 
+use super::op;
 use crate::frame::Transmit;
 use crate::token::Token;
 
@@ -100,15 +101,17 @@ impl ClientMessage {
     /// The opcode on the wire.
     pub fn op(&self) -> u8 {
         match self {
-            ClientMessage::Identify(_) => 0,
-            ClientMessage::SelectProtocol(_) => 1,
-            ClientMessage::Heartbeat { .. } => 3,
-            ClientMessage::Speaking(_) => 5,
-            ClientMessage::Resume(_) => 7,
-            ClientMessage::DaveTransitionReady { .. } => 23,
-            ClientMessage::DaveMlsKeyPackage(_) => 26,
-            ClientMessage::DaveMlsCommitWelcome(_) => 28,
-            ClientMessage::DaveMlsInvalidCommitWelcome { .. } => 31,
+            ClientMessage::Identify(_) => op::IDENTIFY,
+            ClientMessage::SelectProtocol(_) => op::SELECT_PROTOCOL,
+            ClientMessage::Heartbeat { .. } => op::HEARTBEAT,
+            ClientMessage::Speaking(_) => op::SPEAKING,
+            ClientMessage::Resume(_) => op::RESUME,
+            ClientMessage::DaveTransitionReady { .. } => op::DAVE_TRANSITION_READY,
+            ClientMessage::DaveMlsKeyPackage(_) => op::DAVE_MLS_KEY_PACKAGE,
+            ClientMessage::DaveMlsCommitWelcome(_) => op::DAVE_MLS_COMMIT_WELCOME,
+            ClientMessage::DaveMlsInvalidCommitWelcome { .. } => {
+                op::DAVE_MLS_INVALID_COMMIT_WELCOME
+            }
         }
     }
 
@@ -125,7 +128,7 @@ impl ClientMessage {
     pub fn encode(&self) -> Transmit {
         match self {
             ClientMessage::Identify(m) => json(
-                0,
+                op::IDENTIFY,
                 &IdentifyWire {
                     server_id: &m.server_id,
                     user_id: &m.user_id,
@@ -135,7 +138,7 @@ impl ClientMessage {
                 },
             ),
             ClientMessage::SelectProtocol(m) => json(
-                1,
+                op::SELECT_PROTOCOL,
                 &SelectProtocolWire {
                     protocol: "udp",
                     data: m,
@@ -144,9 +147,9 @@ impl ClientMessage {
             ClientMessage::Heartbeat { nonce, seq_ack } => {
                 Transmit::Text(encode_heartbeat(*nonce, *seq_ack))
             }
-            ClientMessage::Speaking(m) => json(5, m),
+            ClientMessage::Speaking(m) => json(op::SPEAKING, m),
             ClientMessage::Resume(m) => json(
-                7,
+                op::RESUME,
                 &ResumeWire {
                     server_id: &m.server_id,
                     session_id: &m.session_id,
@@ -155,15 +158,17 @@ impl ClientMessage {
                 },
             ),
             ClientMessage::DaveTransitionReady { transition_id } => json(
-                23,
+                op::DAVE_TRANSITION_READY,
                 &TransitionWire {
                     transition_id: *transition_id,
                 },
             ),
-            ClientMessage::DaveMlsKeyPackage(payload) => binary(26, payload),
-            ClientMessage::DaveMlsCommitWelcome(payload) => binary(28, payload),
+            ClientMessage::DaveMlsKeyPackage(payload) => binary(op::DAVE_MLS_KEY_PACKAGE, payload),
+            ClientMessage::DaveMlsCommitWelcome(payload) => {
+                binary(op::DAVE_MLS_COMMIT_WELCOME, payload)
+            }
             ClientMessage::DaveMlsInvalidCommitWelcome { transition_id } => json(
-                31,
+                op::DAVE_MLS_INVALID_COMMIT_WELCOME,
                 &TransitionWire {
                     transition_id: *transition_id,
                 },
@@ -179,7 +184,8 @@ pub(crate) fn encode_heartbeat(nonce: u64, seq_ack: Option<u16>) -> String {
     // Writing integers into a String cannot fail.
     let _ = write!(
         s,
-        r#"{{"op":3,"d":{{"t":{nonce},"seq_ack":{}}}}}"#,
+        r#"{{"op":{},"d":{{"t":{nonce},"seq_ack":{}}}}}"#,
+        op::HEARTBEAT,
         wire_seq(seq_ack)
     );
     s

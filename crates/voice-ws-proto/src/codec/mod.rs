@@ -6,6 +6,7 @@
 mod client;
 mod error;
 mod key;
+pub mod op;
 mod server;
 mod server_types;
 mod snowflake;

@@ -7,6 +7,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 
 use super::DecodeError;
 use super::key::KeyIn;
+use super::op;
 use super::server_types::{Incoming, ServerMessage, UnknownPayload};
 use crate::frame::Frame;
 
@@ -38,9 +39,9 @@ pub fn decode_binary(mut frame: Bytes) -> Result<Incoming, DecodeError> {
     let seq = frame.get_u16();
     let op = frame.get_u8();
     let message = match op {
-        25 => ServerMessage::DaveMlsExternalSender(frame),
-        27 => ServerMessage::DaveMlsProposals(frame),
-        29 | 30 => {
+        op::DAVE_MLS_EXTERNAL_SENDER => ServerMessage::DaveMlsExternalSender(frame),
+        op::DAVE_MLS_PROPOSALS => ServerMessage::DaveMlsProposals(frame),
+        op::DAVE_MLS_ANNOUNCE_COMMIT_TRANSITION | op::DAVE_MLS_WELCOME => {
             if frame.len() < 2 {
                 return Err(DecodeError::MissingTransitionId {
                     op,
@@ -48,7 +49,7 @@ pub fn decode_binary(mut frame: Bytes) -> Result<Incoming, DecodeError> {
                 });
             }
             let transition_id = frame.get_u16();
-            if op == 29 {
+            if op == op::DAVE_MLS_ANNOUNCE_COMMIT_TRANSITION {
                 ServerMessage::DaveMlsAnnounceCommitTransition {
                     transition_id,
                     commit: frame,
@@ -126,20 +127,20 @@ impl<'de> DeserializeSeed<'de> for Payload {
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<ServerMessage, D::Error> {
         use ServerMessage as M;
         Ok(match self.op {
-            2 => M::Ready(Deserialize::deserialize(de)?),
-            4 => M::SessionDescription(Deserialize::deserialize(de)?),
-            5 => M::Speaking(Deserialize::deserialize(de)?),
-            6 => M::HeartbeatAck(Deserialize::deserialize(de)?),
-            8 => M::Hello(Deserialize::deserialize(de)?),
-            9 => {
+            op::READY => M::Ready(Deserialize::deserialize(de)?),
+            op::SESSION_DESCRIPTION => M::SessionDescription(Deserialize::deserialize(de)?),
+            op::SPEAKING => M::Speaking(Deserialize::deserialize(de)?),
+            op::HEARTBEAT_ACK => M::HeartbeatAck(Deserialize::deserialize(de)?),
+            op::HELLO => M::Hello(Deserialize::deserialize(de)?),
+            op::RESUMED => {
                 IgnoredAny::deserialize(de)?;
                 M::Resumed
             }
-            11 => M::ClientsConnect(Deserialize::deserialize(de)?),
-            13 => M::ClientDisconnect(Deserialize::deserialize(de)?),
-            21 => M::DavePrepareTransition(Deserialize::deserialize(de)?),
-            22 => M::DaveExecuteTransition(Deserialize::deserialize(de)?),
-            24 => M::DavePrepareEpoch(Deserialize::deserialize(de)?),
+            op::CLIENTS_CONNECT => M::ClientsConnect(Deserialize::deserialize(de)?),
+            op::CLIENT_DISCONNECT => M::ClientDisconnect(Deserialize::deserialize(de)?),
+            op::DAVE_PREPARE_TRANSITION => M::DavePrepareTransition(Deserialize::deserialize(de)?),
+            op::DAVE_EXECUTE_TRANSITION => M::DaveExecuteTransition(Deserialize::deserialize(de)?),
+            op::DAVE_PREPARE_EPOCH => M::DavePrepareEpoch(Deserialize::deserialize(de)?),
             op => M::Unknown {
                 op,
                 payload: UnknownPayload::Json(Deserialize::deserialize(de)?),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::key::KeyIn;
+use super::op;
 use super::snowflake;
 
 /// A decoded server message with its sequence number.
@@ -77,21 +78,23 @@ impl ServerMessage {
     /// The message's opcode.
     pub fn op(&self) -> u8 {
         match self {
-            ServerMessage::Ready(_) => 2,
-            ServerMessage::SessionDescription(_) => 4,
-            ServerMessage::Speaking(_) => 5,
-            ServerMessage::HeartbeatAck(_) => 6,
-            ServerMessage::Hello(_) => 8,
-            ServerMessage::Resumed => 9,
-            ServerMessage::ClientsConnect(_) => 11,
-            ServerMessage::ClientDisconnect(_) => 13,
-            ServerMessage::DavePrepareTransition(_) => 21,
-            ServerMessage::DaveExecuteTransition(_) => 22,
-            ServerMessage::DavePrepareEpoch(_) => 24,
-            ServerMessage::DaveMlsExternalSender(_) => 25,
-            ServerMessage::DaveMlsProposals(_) => 27,
-            ServerMessage::DaveMlsAnnounceCommitTransition { .. } => 29,
-            ServerMessage::DaveMlsWelcome { .. } => 30,
+            ServerMessage::Ready(_) => op::READY,
+            ServerMessage::SessionDescription(_) => op::SESSION_DESCRIPTION,
+            ServerMessage::Speaking(_) => op::SPEAKING,
+            ServerMessage::HeartbeatAck(_) => op::HEARTBEAT_ACK,
+            ServerMessage::Hello(_) => op::HELLO,
+            ServerMessage::Resumed => op::RESUMED,
+            ServerMessage::ClientsConnect(_) => op::CLIENTS_CONNECT,
+            ServerMessage::ClientDisconnect(_) => op::CLIENT_DISCONNECT,
+            ServerMessage::DavePrepareTransition(_) => op::DAVE_PREPARE_TRANSITION,
+            ServerMessage::DaveExecuteTransition(_) => op::DAVE_EXECUTE_TRANSITION,
+            ServerMessage::DavePrepareEpoch(_) => op::DAVE_PREPARE_EPOCH,
+            ServerMessage::DaveMlsExternalSender(_) => op::DAVE_MLS_EXTERNAL_SENDER,
+            ServerMessage::DaveMlsProposals(_) => op::DAVE_MLS_PROPOSALS,
+            ServerMessage::DaveMlsAnnounceCommitTransition { .. } => {
+                op::DAVE_MLS_ANNOUNCE_COMMIT_TRANSITION
+            }
+            ServerMessage::DaveMlsWelcome { .. } => op::DAVE_MLS_WELCOME,
             ServerMessage::Unknown { op, .. } => *op,
         }
     }
