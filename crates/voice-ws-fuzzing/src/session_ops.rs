@@ -582,7 +582,7 @@ impl Harness {
         let (phase, state) = (self.s.phase(), self.s.state());
         let consistent = match phase {
             Phase::Identifying | Phase::Resuming | Phase::Active => state == State::Open,
-            Phase::Closing => state == State::Closing,
+            Phase::Closing => state == State::CloseSent,
             _ => !state.has_socket(),
         };
         assert!(consistent, "phase {phase:?} with transport state {state:?}");

@@ -524,7 +524,7 @@ impl Harness {
             }
             match self.t.state() {
                 State::Open => self.step(&Op::Text(ServerText::Resumed(SeqChoice::None))),
-                State::Closing => {
+                State::CloseSent => {
                     clock::wake(self);
                 }
                 State::Terminated => return,

@@ -22,7 +22,7 @@ fn close_sends_a_close_frame_and_waits_for_the_server() {
     p.advance_to(1000);
     p.t.close(p.now, CloseCode::NORMAL);
     assert_eq!(p.drain_transmits(), vec![Transmit::Close(CloseCode(1000))]);
-    assert_eq!(p.t.state(), State::Closing);
+    assert_eq!(p.t.state(), State::CloseSent);
     assert!(p.drain_events().is_empty(), "not disconnected yet");
 
     // The server answers with its close frame.

@@ -204,7 +204,7 @@ impl Transport {
     /// reset, EOF or error with no close frame (`None`).
     pub fn handle_close(&mut self, _now: Instant, code: Option<u16>) {
         match (self.state, self.closing) {
-            (State::Closing, Some((ours, _))) => self.socket_ended(Some(ours), true),
+            (State::CloseSent, Some((ours, _))) => self.socket_ended(Some(ours), true),
             (State::Open, _) => self.socket_ended(code.map(CloseCode), false),
             _ => {}
         }
@@ -228,7 +228,7 @@ impl Transport {
     /// When `handle_timeout` should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match (self.state, self.closing) {
-            (State::Closing, Some((_, deadline))) => Some(deadline),
+            (State::CloseSent, Some((_, deadline))) => Some(deadline),
             (State::Open, _) => self.heartbeat.deadline(),
             _ => None,
         }
@@ -276,7 +276,7 @@ impl Transport {
         self.heartbeat.stop();
         self.transmits.push_control(Transmit::Close(code));
         self.closing = Some((code, now + self.config.close_timeout));
-        self.state = State::Closing;
+        self.state = State::CloseSent;
     }
 
     /// Ends everything at once: pending frames are discarded, nothing is
@@ -306,7 +306,7 @@ impl Transport {
         match (self.state, self.closing) {
             // A close frame already went out: only the drop is left to do,
             // and the close keeps the code it was sent with.
-            (State::Closing, Some((sent, _))) => {
+            (State::CloseSent, Some((sent, _))) => {
                 self.transmits.push_control(Transmit::Abort);
                 self.socket_ended(Some(sent), true);
             }
