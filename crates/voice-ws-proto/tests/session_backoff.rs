@@ -24,13 +24,13 @@ fn backoff_config(seed: u64, base_ms: u64, cap_ms: u64, max_attempts: u32) -> Se
 /// no connect request before it ends, one exactly when it does.
 fn delays(config: SessionConfig) -> Vec<Duration> {
     let max = config.max_reconnect_attempts;
-    let mut d = Driver::with_config(config);
+    let mut d = SessionPair::with_config(config);
     d.start();
     assert_eq!(d.poll_connect().as_deref(), Some(URL));
     let mut out = Vec::new();
     loop {
-        d.close(None);
-        let events = d.events();
+        d.server_close(None);
+        let events = d.drain_events();
         let exhausted = Event::SessionInvalidated {
             code: None,
             reason: Invalidation::AttemptsExhausted { attempts: max },
@@ -84,12 +84,12 @@ fn the_first_reconnect_is_immediate() {
         assert_eq!(got[0], Duration::ZERO, "seed {seed}");
     }
     // Also after a drop of an active session.
-    let mut d = Driver::with_config(backoff_config(9, 1_000, 30_000, 8));
+    let mut d = SessionPair::with_config(backoff_config(9, 1_000, 30_000, 8));
     d.handshake();
     d.advance_to(5_000);
-    d.close(Some(1006));
+    d.server_close(Some(1006));
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![
             server_closed(Some(1006)),
             Event::Reconnecting {
@@ -172,14 +172,14 @@ fn a_zero_cap_reconnects_at_once_every_time() {
 
 #[test]
 fn new_credentials_during_backoff_leave_no_stale_deadline() {
-    let mut d = Driver::with_config(backoff_config(3, 1_000, 30_000, 8));
+    let mut d = SessionPair::with_config(backoff_config(3, 1_000, 30_000, 8));
     d.handshake();
-    d.close(Some(1006));
-    d.events();
+    d.server_close(Some(1006));
+    d.drain_events();
     d.accept();
-    d.transmits();
-    d.close(Some(1006)); // dropped again before Resumed: attempt 2 waits
-    let r = reconnects(&d.events());
+    d.drain_transmits();
+    d.server_close(Some(1006)); // dropped again before Resumed: attempt 2 waits
+    let r = reconnects(&d.drain_events());
     assert_eq!(r.len(), 1);
     let (attempt, delay, _) = r[0];
     assert_eq!(attempt, 2);
@@ -192,9 +192,9 @@ fn new_credentials_during_backoff_leave_no_stale_deadline() {
         .update_credentials(d.now, credentials_with("new_session_id", "new_token"));
     d.accept();
     assert_eq!(d.sent_ops(), vec![0]);
-    d.server(HELLO);
-    d.server(READY);
-    d.events();
+    d.server_text(HELLO);
+    d.server_text(READY);
+    d.drain_events();
     assert_eq!(d.session.phase(), Phase::Active);
 
     // The old backoff deadline passes; a driver wakes up for it.
@@ -211,19 +211,19 @@ fn new_credentials_during_backoff_leave_no_stale_deadline() {
 
 #[test]
 fn waiting_out_the_backoff_can_be_cut_short_by_close() {
-    let mut d = Driver::with_config(backoff_config(3, 1_000, 30_000, 8));
+    let mut d = SessionPair::with_config(backoff_config(3, 1_000, 30_000, 8));
     d.start();
     d.poll_connect();
-    d.close(None);
+    d.server_close(None);
     d.poll_connect();
-    d.close(None);
-    let r = reconnects(&d.events());
+    d.server_close(None);
+    let r = reconnects(&d.drain_events());
     assert!(!r[1].1.is_zero());
     assert_eq!(d.session.phase(), Phase::WaitingToReconnect);
     d.session.close(d.now);
-    assert_eq!(d.events(), vec![Event::Stopped { code: None }]);
+    assert_eq!(d.drain_events(), vec![Event::Stopped { code: None }]);
     assert_eq!(d.session.poll_timeout(), None);
     d.advance(3_600_000);
     assert_eq!(d.poll_connect(), None);
-    assert!(d.transmits().is_empty());
+    assert!(d.drain_transmits().is_empty());
 }

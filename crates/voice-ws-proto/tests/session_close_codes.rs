@@ -40,45 +40,45 @@ fn speaking() -> ClientMessage {
 
 /// A session brought to `when`, everything drained. Returns the seq_ack a
 /// Resume must carry.
-fn setup(when: When) -> (Driver, i32) {
-    let mut d = Driver::new();
+fn setup(when: When) -> (SessionPair, i32) {
+    let mut d = SessionPair::new();
     match when {
         When::Active => {
             d.handshake();
             d.advance_to(500);
-            d.server(r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":5}"#);
-            assert_eq!(message_seqs(&d.events()), vec![Some(5)]);
+            d.server_text(r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":5}"#);
+            assert_eq!(message_seqs(&d.drain_events()), vec![Some(5)]);
             d.advance_to(1_000);
-            assert!(d.transmits().is_empty());
+            assert!(d.drain_transmits().is_empty());
             (d, 5)
         }
         When::Handshake => {
             d.start();
             d.accept();
-            d.server(HELLO);
+            d.server_text(HELLO);
             d.advance_to(1_000);
             assert_eq!(d.session.phase(), Phase::Identifying);
-            d.transmits();
-            d.events();
+            d.drain_transmits();
+            d.drain_events();
             (d, -1)
         }
     }
 }
 
 /// Nothing happens for an hour: no connect request, no frame, no timer.
-fn assert_silent_for_an_hour(d: &mut Driver) {
+fn assert_silent_for_an_hour(d: &mut SessionPair) {
     assert_eq!(d.session.poll_timeout(), None, "no timer may remain");
     assert_eq!(d.poll_connect(), None);
     d.advance(ONE_HOUR_MS);
     assert_eq!(d.poll_connect(), None, "no reconnect, ever");
-    assert!(d.transmits().is_empty());
-    assert!(d.events().is_empty());
+    assert!(d.drain_transmits().is_empty());
+    assert!(d.drain_events().is_empty());
 }
 
 fn run(code: Option<u16>, policy: Policy, when: When) {
     let (mut d, seq_ack) = setup(when);
-    d.close(code);
-    let events = d.events();
+    d.server_close(code);
+    let events = d.drain_events();
     assert_eq!(
         events.first(),
         Some(&server_closed(code)),
@@ -86,7 +86,7 @@ fn run(code: Option<u16>, policy: Policy, when: When) {
     );
     let after: Vec<Event> = events[1..].to_vec();
     assert!(
-        d.transmits().is_empty(),
+        d.drain_transmits().is_empty(),
         "nothing to write on a closed socket"
     );
     match policy {
@@ -104,24 +104,27 @@ fn run(code: Option<u16>, policy: Policy, when: When) {
                 "code {code:?}"
             );
             d.accept();
-            let sent = d.transmits();
+            let sent = d.drain_transmits();
             assert_eq!(sent.len(), 1, "code {code:?}: one greeting, got {sent:?}");
-            d.server(HELLO);
+            d.server_text(HELLO);
             if resume {
                 assert_json(&sent[0], &resume_text(seq_ack));
-                d.server(RESUMED);
+                d.server_text(RESUMED);
             } else {
                 assert_json(&sent[0], IDENTIFY);
-                d.server(READY);
+                d.server_text(READY);
             }
             assert_eq!(d.session.phase(), Phase::Active, "code {code:?}");
-            let events = d.events();
+            let events = d.drain_events();
             let done = |e: &Event| match resume {
                 true => *e == Event::Resumed,
                 false => matches!(e, Event::Ready(_)),
             };
             assert!(events.iter().any(done), "code {code:?}: {events:?}");
-            assert!(d.transmits().is_empty(), "code {code:?}: one greeting only");
+            assert!(
+                d.drain_transmits().is_empty(),
+                "code {code:?}: one greeting only"
+            );
         }
         Policy::NewSession => {
             assert_eq!(
@@ -137,20 +140,20 @@ fn run(code: Option<u16>, policy: Policy, when: When) {
             d.session
                 .update_credentials(d.now, credentials_with("new_session_id", "new_token"));
             d.accept();
-            let sent = d.transmits();
+            let sent = d.drain_transmits();
             assert_eq!(sent.len(), 1, "code {code:?}: {sent:?}");
             assert_json(
                 &sent[0],
                 r#"{"op":0,"d":{"server_id":"41771983423143937","user_id":"104694319306248192","session_id":"new_session_id","token":"new_token","max_dave_protocol_version":1}}"#,
             );
             let hello_at = d.now_ms();
-            d.server(HELLO);
-            d.server(READY);
+            d.server_text(HELLO);
+            d.server_text(READY);
             assert_eq!(d.session.phase(), Phase::Active);
-            d.events();
+            d.drain_events();
             // A new session starts from "nothing seen".
             d.advance_to(hello_at + 13_750);
-            let sent = d.transmits();
+            let sent = d.drain_transmits();
             assert_eq!(sent.len(), 1, "{sent:?}");
             heartbeat(&sent[0], -1);
         }
@@ -245,13 +248,13 @@ close_code_tests! {
 #[test]
 fn a_stop_code_while_resuming_still_stops() {
     let (mut d, _) = setup(When::Active);
-    d.close(None);
-    d.events();
+    d.server_close(None);
+    d.drain_events();
     d.accept();
     assert_eq!(d.sent_ops(), vec![7]);
-    d.close(Some(4014));
+    d.server_close(Some(4014));
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![
             Event::Connected,
             server_closed(Some(4014)),
@@ -266,8 +269,8 @@ fn a_stop_code_while_resuming_still_stops() {
 #[test]
 fn a_stopped_session_restarts_only_with_new_credentials() {
     let (mut d, _) = setup(When::Active);
-    d.close(Some(4014));
-    d.events();
+    d.server_close(Some(4014));
+    d.drain_events();
     assert_silent_for_an_hour(&mut d);
     // A new VOICE_SERVER_UPDATE may restart it.
     d.session
@@ -283,8 +286,8 @@ fn a_stopped_session_restarts_only_with_new_credentials() {
 #[test]
 fn a_fatal_close_writes_nothing_back() {
     let (mut d, _) = setup(When::Active);
-    d.close(Some(4004));
-    let sent: Vec<Transmit> = d.transmits();
+    d.server_close(Some(4004));
+    let sent: Vec<Transmit> = d.drain_transmits();
     assert!(sent.is_empty(), "{sent:?}");
     assert_eq!(d.session.phase(), Phase::Failed);
 }

@@ -19,32 +19,32 @@ fn numbered(seq: u16) -> String {
 
 /// The Resume the session must send with this `seq_ack`, then Hello and
 /// Resumed from the server.
-fn expect_resume(d: &mut Driver, seq_ack: i32) {
+fn expect_resume(d: &mut SessionPair, seq_ack: i32) {
     d.accept();
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_json(&sent[0], &resume_text(seq_ack));
-    d.server(HELLO);
-    d.server(RESUMED);
+    d.server_text(HELLO);
+    d.server_text(RESUMED);
     assert_eq!(d.session.phase(), Phase::Active);
 }
 
 #[test]
 fn first_seq_65533_with_nothing_taken_before_the_drop() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.handshake();
     for seq in [65533, 65534, 65535, 0] {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
     // The application took nothing; the socket drops.
-    d.close(None);
+    d.server_close(None);
     // The Resume acknowledges what was received, across the wrap.
     expect_resume(&mut d, 0);
     // A server replaying from the session's first message anyway.
     for seq in [65533, 65534, 65535, 0, 1, 2] {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
-    let events = d.events();
+    let events = d.drain_events();
     assert_eq!(
         message_seqs(&events),
         [65533, 65534, 65535, 0, 1, 2].map(Some),
@@ -58,14 +58,14 @@ fn first_seq_65533_with_nothing_taken_before_the_drop() {
 fn a_full_queue_at_the_moment_of_the_drop() {
     let mut c = config();
     c.transport.max_pending_events = 8;
-    let mut d = Driver::with_config(c);
+    let mut d = SessionPair::with_config(c);
     d.handshake();
     // The application stops reading. 1..=8 fill the queue; 9 is refused.
     for seq in 1..=9 {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
     assert_eq!(
-        d.transmits(),
+        d.drain_transmits(),
         vec![Transmit::Close(CloseCode(4000)), Transmit::Abort],
         "dropped resumably"
     );
@@ -77,36 +77,36 @@ fn a_full_queue_at_the_moment_of_the_drop() {
     assert_eq!(d.session.phase(), Phase::WaitingToReconnect);
 
     // It reads; the next look (one backoff step later) reconnects.
-    let mut delivered = message_seqs(&d.events());
+    let mut delivered = message_seqs(&d.drain_events());
     d.advance(1_000);
     expect_resume(&mut d, 8);
     // Discord replays after 8; the server's 10..=12 are new.
     for seq in 9..=12 {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
-    delivered.extend(message_seqs(&d.events()));
+    delivered.extend(message_seqs(&d.drain_events()));
     let all: Vec<Option<u16>> = (1..=12).map(Some).collect();
     assert_eq!(delivered, all, "nothing lost, nothing twice");
 }
 
 #[test]
 fn a_drop_in_the_middle_of_a_replay() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.handshake();
     for seq in 1..=3 {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
-    let mut delivered = message_seqs(&d.events());
+    let mut delivered = message_seqs(&d.drain_events());
     // Dropped; meanwhile the server buffered 4..=8 for us.
-    d.close(Some(1006));
+    d.server_close(Some(1006));
     expect_resume(&mut d, 3);
     for seq in 4..=6 {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
     // Dropped again halfway through the replay; the application has not
     // read anything of it yet.
-    d.close(Some(1006));
-    let events = d.events();
+    d.server_close(Some(1006));
+    let events = d.drain_events();
     assert!(
         events.contains(&Event::Reconnecting {
             attempt: 1,
@@ -119,27 +119,27 @@ fn a_drop_in_the_middle_of_a_replay() {
     expect_resume(&mut d, 6);
     // A lax server replays from 4 again; only 7 and 8 are new.
     for seq in 4..=8 {
-        d.server(&numbered(seq));
+        d.server_text(&numbered(seq));
     }
-    delivered.extend(message_seqs(&d.events()));
+    delivered.extend(message_seqs(&d.drain_events()));
     let all: Vec<Option<u16>> = (1..=8).map(Some).collect();
     assert_eq!(delivered, all);
 }
 
 #[test]
 fn messages_queued_before_new_credentials_are_still_delivered_once() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.handshake();
-    d.server(&numbered(7));
+    d.server_text(&numbered(7));
     // A voice server change before the application read seq 7.
     d.session
         .update_credentials(d.now, credentials_with("new_session_id", "new_token"));
     d.accept();
     assert_eq!(d.sent_ops(), vec![0]);
-    d.server(HELLO);
-    d.server(READY);
+    d.server_text(HELLO);
+    d.server_text(READY);
     // The new session numbers from wherever it likes; 7 is new there.
-    d.server(&numbered(7));
-    let events = d.events();
+    d.server_text(&numbered(7));
+    let events = d.drain_events();
     assert_eq!(message_seqs(&events), vec![Some(7), Some(7)], "{events:?}");
 }

@@ -25,7 +25,7 @@ fn ready() -> Ready {
 
 #[test]
 fn start_asks_for_a_v8_wss_url_built_from_the_bare_endpoint() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     assert_eq!(d.session.phase(), Phase::Idle);
     assert_eq!(d.poll_connect(), None, "nothing before start");
     d.start();
@@ -37,7 +37,7 @@ fn start_asks_for_a_v8_wss_url_built_from_the_bare_endpoint() {
     assert_eq!(d.poll_connect(), None, "one request per connect");
     d.start();
     assert_eq!(d.poll_connect(), None, "a second start does nothing");
-    assert!(d.transmits().is_empty());
+    assert!(d.drain_transmits().is_empty());
 }
 
 #[test]
@@ -54,10 +54,10 @@ fn an_endpoint_with_a_port_keeps_it_in_the_url() {
 
 #[test]
 fn identify_goes_out_as_soon_as_the_socket_opens_before_hello() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_json(&sent[0], IDENTIFY);
     assert_eq!(
@@ -65,7 +65,7 @@ fn identify_goes_out_as_soon_as_the_socket_opens_before_hello() {
         Transmit::Text(IDENTIFY.into()),
         "Identify text, byte for byte"
     );
-    assert_eq!(d.events(), vec![Event::Connected]);
+    assert_eq!(d.drain_events(), vec![Event::Connected]);
     assert_eq!(d.session.phase(), Phase::Identifying);
 }
 
@@ -73,7 +73,7 @@ fn identify_goes_out_as_soon_as_the_socket_opens_before_hello() {
 fn identify_without_dave_says_version_zero() {
     let mut creds = credentials();
     creds.max_dave_protocol_version = 0;
-    let mut d = Driver::with(config(), creds);
+    let mut d = SessionPair::with(config(), creds);
     d.start();
     d.accept();
     let sent = d.sent_json();
@@ -84,49 +84,52 @@ fn identify_without_dave_says_version_zero() {
 
 #[test]
 fn hello_then_ready_completes_the_handshake() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
-    d.transmits();
-    d.events();
-    d.server(HELLO);
+    d.drain_transmits();
+    d.drain_events();
+    d.server_text(HELLO);
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![Event::Hello {
             heartbeat_interval: ms(13_750)
         }]
     );
     assert_eq!(d.session.phase(), Phase::Identifying);
-    d.server(READY);
-    assert_eq!(d.events(), vec![Event::Ready(ready())]);
+    d.server_text(READY);
+    assert_eq!(d.drain_events(), vec![Event::Ready(ready())]);
     assert_eq!(d.session.phase(), Phase::Active);
     // Ready's own heartbeat_interval (1) is the documented-erroneous one.
     assert_eq!(d.session.heartbeat_interval(), Some(ms(13_750)));
-    assert!(d.transmits().is_empty(), "nothing answers Hello or Ready");
+    assert!(
+        d.drain_transmits().is_empty(),
+        "nothing answers Hello or Ready"
+    );
 
     // One interval after Hello: Heartbeat{seq_ack: -1}.
     d.advance_to(13_749);
-    assert!(d.transmits().is_empty());
+    assert!(d.drain_transmits().is_empty());
     d.advance_to(13_750);
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     heartbeat(&sent[0], -1);
 }
 
 #[test]
 fn ready_before_hello_completes_the_handshake_too() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
-    d.transmits();
-    d.events();
+    d.drain_transmits();
+    d.drain_events();
     d.advance_to(40);
-    d.server(READY);
+    d.server_text(READY);
     assert_eq!(d.session.phase(), Phase::Active);
     d.advance_to(90);
-    d.server(HELLO);
+    d.server_text(HELLO);
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![
             Event::Ready(ready()),
             Event::Hello {
@@ -137,28 +140,28 @@ fn ready_before_hello_completes_the_handshake_too() {
     assert_eq!(d.session.phase(), Phase::Active);
     // Neither the Hello nor the handshake timer may fire later.
     d.advance_to(13_839);
-    assert!(d.transmits().is_empty());
+    assert!(d.drain_transmits().is_empty());
     d.advance_to(13_840);
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     heartbeat(&sent[0], -1);
     assert_eq!(d.session.phase(), Phase::Active);
-    assert!(d.events().is_empty());
+    assert!(d.drain_events().is_empty());
 }
 
 #[test]
 fn speaking_before_ready_is_delivered_as_a_message() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
-    d.transmits();
-    d.events();
-    d.server(HELLO);
-    d.server(r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":1}"#);
+    d.drain_transmits();
+    d.drain_events();
+    d.server_text(HELLO);
+    d.server_text(r#"{"op":5,"d":{"user_id":"1234","ssrc":5678,"speaking":1},"seq":1}"#);
     assert_eq!(d.session.phase(), Phase::Identifying);
-    d.server(READY);
+    d.server_text(READY);
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![
             Event::Hello {
                 heartbeat_interval: ms(13_750)
@@ -178,31 +181,31 @@ fn speaking_before_ready_is_delivered_as_a_message() {
     // Taking it acknowledged seq 1.
     assert_eq!(d.session.seq_ack(), Some(1));
     d.advance_to(13_750);
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1);
     heartbeat(&sent[0], 1);
 }
 
 #[test]
 fn no_hello_within_hello_timeout_drops_the_socket_and_identifies_again() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
-    d.transmits();
-    d.events();
+    d.drain_transmits();
+    d.drain_events();
     d.advance_to(4_999);
-    assert!(d.transmits().is_empty());
-    assert!(d.events().is_empty());
+    assert!(d.drain_transmits().is_empty());
+    assert!(d.drain_events().is_empty());
     d.advance_to(5_000);
     assert_eq!(
-        d.transmits(),
+        d.drain_transmits(),
         vec![
             Transmit::Close(voice_ws_proto::CloseCode(4000)),
             Transmit::Abort
         ]
     );
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![
             self_closed(4000),
             Event::Reconnecting {
@@ -215,7 +218,7 @@ fn no_hello_within_hello_timeout_drops_the_socket_and_identifies_again() {
     // No Ready, so no session to resume (Discord would answer 4006): the
     // same credentials identify again.
     d.accept();
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_json(&sent[0], IDENTIFY);
     assert_eq!(d.session.phase(), Phase::Identifying);
@@ -223,30 +226,30 @@ fn no_hello_within_hello_timeout_drops_the_socket_and_identifies_again() {
 
 #[test]
 fn no_ready_after_identify_within_handshake_timeout_drops_the_socket() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
-    d.transmits();
+    d.drain_transmits();
     d.advance_to(100);
-    d.server(HELLO);
-    d.events();
+    d.server_text(HELLO);
+    d.drain_events();
     // Hello came, so the Hello timeout (5 s) does not fire; the handshake
     // timeout (15 s after open) does.
     d.advance_to(14_999);
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "only the heartbeat at 13850: {sent:?}");
     heartbeat(&sent[0], -1);
-    assert!(d.events().is_empty());
+    assert!(d.drain_events().is_empty());
     d.advance_to(15_000);
     assert_eq!(
-        d.transmits(),
+        d.drain_transmits(),
         vec![
             Transmit::Close(voice_ws_proto::CloseCode(4000)),
             Transmit::Abort
         ]
     );
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![
             self_closed(4000),
             Event::Reconnecting {
@@ -257,42 +260,42 @@ fn no_ready_after_identify_within_handshake_timeout_drops_the_socket() {
         ]
     );
     d.accept();
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_json(&sent[0], IDENTIFY);
 }
 
 #[test]
 fn no_resumed_after_resume_drops_the_socket() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.handshake();
     d.advance_to(1_000);
-    d.close(None);
+    d.server_close(None);
     assert_eq!(
-        reconnects(&d.events()),
+        reconnects(&d.drain_events()),
         vec![(1, ms(0), true)],
         "an ordinary drop resumes at once"
     );
     d.accept();
     assert_eq!(d.sent_ops(), vec![7]);
-    d.server(HELLO);
-    d.events();
+    d.server_text(HELLO);
+    d.drain_events();
     assert_eq!(d.session.phase(), Phase::Resuming);
     d.advance_to(1_000 + 14_999);
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert!(
         sent.iter().all(|t| op_of(t) == Some(3)),
         "only heartbeats while waiting: {sent:?}"
     );
     d.advance_to(1_000 + 15_000);
     assert_eq!(
-        d.transmits(),
+        d.drain_transmits(),
         vec![
             Transmit::Close(voice_ws_proto::CloseCode(4000)),
             Transmit::Abort
         ]
     );
-    let events = d.events();
+    let events = d.drain_events();
     assert_eq!(events[0], self_closed(4000));
     let r = reconnects(&events);
     assert_eq!(r.len(), 1, "{events:?}");
@@ -305,19 +308,19 @@ fn no_resumed_after_resume_drops_the_socket() {
 
 #[test]
 fn connect_timeout_aborts_and_asks_again_after_backoff() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     assert_eq!(d.poll_connect().as_deref(), Some(URL));
     // The driver never reports the socket open.
     d.advance_to(3_999);
-    assert!(d.transmits().is_empty());
+    assert!(d.drain_transmits().is_empty());
     assert_eq!(d.poll_connect(), None);
     d.advance_to(4_000);
     // The immediate retry supersedes the attempt: no Abort that a driver
     // draining it after the new request could turn against the new attempt.
-    assert!(d.transmits().is_empty());
+    assert!(d.drain_transmits().is_empty());
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![Event::Reconnecting {
             attempt: 1,
             delay: ms(0),
@@ -333,8 +336,8 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
     // Second timeout: attempt 2 waits its backoff, so the stale attempt
     // is aborted now.
     d.advance_to(8_000);
-    assert_eq!(d.transmits(), vec![Transmit::Abort]);
-    let r = reconnects(&d.events());
+    assert_eq!(d.drain_transmits(), vec![Transmit::Abort]);
+    let r = reconnects(&d.drain_events());
     assert_eq!(r.len(), 1);
     let (attempt, delay, resume) = r[0];
     assert_eq!((attempt, resume), (2, false));
@@ -345,19 +348,19 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
     d.advance_to_instant(at(8_000) + delay);
     // Never opened a socket: the retry identifies.
     d.accept();
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1);
     assert_json(&sent[0], IDENTIFY);
 }
 
 #[test]
 fn before_ready_every_socket_identifies_and_counts_toward_the_cap() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     assert_eq!(d.poll_connect().as_deref(), Some(URL));
-    d.close(None); // the connect failed
+    d.server_close(None); // the connect failed
     assert_eq!(
-        d.events(),
+        d.drain_events(),
         vec![Event::Reconnecting {
             attempt: 1,
             delay: ms(0),
@@ -366,8 +369,8 @@ fn before_ready_every_socket_identifies_and_counts_toward_the_cap() {
     );
     d.accept();
     assert_eq!(d.sent_ops(), vec![0]);
-    d.close(Some(1006));
-    let r = reconnects(&d.events());
+    d.server_close(Some(1006));
+    let r = reconnects(&d.drain_events());
     assert_eq!(r.len(), 1);
     let (attempt, delay, resume) = r[0];
     assert_eq!(
@@ -378,39 +381,39 @@ fn before_ready_every_socket_identifies_and_counts_toward_the_cap() {
     d.advance_to_instant(d.now + delay);
     d.accept();
     assert_eq!(d.sent_ops(), vec![0], "Identify again, same credentials");
-    d.server(HELLO);
-    d.server(READY);
-    d.events();
+    d.server_text(HELLO);
+    d.server_text(READY);
+    d.drain_events();
     // Ready: from now on a drop resumes, starting again from attempt 1.
-    d.close(Some(1006));
-    assert_eq!(reconnects(&d.events()), vec![(1, ms(0), true)]);
+    d.server_close(Some(1006));
+    assert_eq!(reconnects(&d.drain_events()), vec![(1, ms(0), true)]);
     d.accept();
     assert_eq!(d.sent_ops(), vec![7]);
 }
 
 #[test]
 fn a_socket_opened_after_its_connect_timed_out_is_aborted() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.poll_connect();
     d.advance_to(4_000);
     assert!(
-        d.transmits().is_empty(),
+        d.drain_transmits().is_empty(),
         "superseded by the immediate retry"
     );
-    d.events();
+    d.drain_events();
     assert_eq!(d.poll_connect().as_deref(), Some(URL));
-    d.close(None); // the retry fails too
-    let r = reconnects(&d.events());
+    d.server_close(None); // the retry fails too
+    let r = reconnects(&d.drain_events());
     assert_eq!(r.len(), 1);
     let delay = r[0].1;
     assert!(!delay.is_zero(), "seed 0 gives attempt 2 a delay");
     assert_eq!(d.session.phase(), Phase::WaitingToReconnect);
     // A late open of a socket nobody asked for any more.
     d.session.handle_open(d.now);
-    assert_eq!(d.transmits(), vec![Transmit::Abort]);
+    assert_eq!(d.drain_transmits(), vec![Transmit::Abort]);
     assert_eq!(d.session.phase(), Phase::WaitingToReconnect);
-    assert!(d.events().is_empty());
+    assert!(d.drain_events().is_empty());
     assert_eq!(d.poll_connect(), None);
 }
 
@@ -420,31 +423,31 @@ fn a_socket_opened_after_its_connect_timed_out_is_aborted() {
 /// "nothing received".
 #[test]
 fn a_drop_before_ready_identifies_again_with_the_same_credentials() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.start();
     d.accept();
     assert_eq!(d.sent_ops(), vec![0]);
-    d.server(HELLO);
-    d.server(r#"{"op":11,"d":{"user_ids":["1234"]},"seq":7}"#);
-    d.close(Some(1006));
-    let events = d.events();
+    d.server_text(HELLO);
+    d.server_text(r#"{"op":11,"d":{"user_ids":["1234"]},"seq":7}"#);
+    d.server_close(Some(1006));
+    let events = d.drain_events();
     assert_eq!(reconnects(&events), vec![(1, ms(0), false)], "{events:?}");
     d.accept();
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_json(&sent[0], IDENTIFY);
     let hello_at = d.now_ms();
-    d.server(HELLO);
-    d.server(READY);
+    d.server_text(HELLO);
+    d.server_text(READY);
     assert_eq!(d.session.phase(), Phase::Active);
     assert_eq!(
         d.session.seq_ack(),
         None,
         "seq 7 belonged to the old session"
     );
-    d.events();
+    d.drain_events();
     d.advance_to(hello_at + 13_750);
-    let sent = d.transmits();
+    let sent = d.drain_transmits();
     assert_eq!(sent.len(), 1, "{sent:?}");
     heartbeat(&sent[0], -1);
 }

@@ -35,19 +35,19 @@ fn small_messages() -> SessionConfig {
 fn a_replayed_oversized_message_stops_after_three_identical_resumes() {
     let oversized = oversized();
     assert_eq!(oversized.len(), 300);
-    let mut d = Driver::with_config(small_messages());
+    let mut d = SessionPair::with_config(small_messages());
     d.handshake();
-    d.server(SEQ5);
-    d.server(&oversized);
+    d.server_text(SEQ5);
+    d.server_text(&oversized);
     assert_eq!(
-        d.transmits(),
+        d.drain_transmits(),
         vec![Transmit::Close(CloseCode(1009)), Transmit::Abort]
     );
     let mut sockets = 1;
     let mut attempts = Vec::new();
     let start = d.now;
     let reason = loop {
-        let events = d.events();
+        let events = d.drain_events();
         if let Some(reason) = events.iter().find_map(|e| match e {
             Event::SessionInvalidated { code, reason } => {
                 assert_eq!(*code, Some(CloseCode(1009)));
@@ -63,14 +63,14 @@ fn a_replayed_oversized_message_stops_after_three_identical_resumes() {
         d.advance_to_instant(d.now + r[0].1);
         d.accept();
         sockets += 1;
-        let sent = d.transmits();
+        let sent = d.drain_transmits();
         assert_eq!(sent.len(), 1);
         assert_json(&sent[0], &resume_text(5));
-        d.server(HELLO);
-        d.server(RESUMED);
-        d.server(&oversized);
+        d.server_text(HELLO);
+        d.server_text(RESUMED);
+        d.server_text(&oversized);
         assert_eq!(
-            d.transmits(),
+            d.drain_transmits(),
             vec![Transmit::Close(CloseCode(1009)), Transmit::Abort]
         );
         assert!(sockets < 10, "a reconnect loop");
@@ -98,13 +98,13 @@ fn a_replayed_oversized_message_stops_after_three_identical_resumes() {
 fn resumes_that_end_differently_are_not_a_loop() {
     let mut c = config();
     c.rng_seed = 3;
-    let mut d = Driver::with_config(c);
+    let mut d = SessionPair::with_config(c);
     d.handshake();
-    d.server(SEQ5);
-    d.events();
-    d.close(Some(1006));
+    d.server_text(SEQ5);
+    d.drain_events();
+    d.server_close(Some(1006));
     for code in [4015, 1006, 4015, 1006] {
-        let events = d.events();
+        let events = d.drain_events();
         assert!(
             !events
                 .iter()
@@ -115,37 +115,37 @@ fn resumes_that_end_differently_are_not_a_loop() {
         assert_eq!(r.len(), 1, "{events:?}");
         d.advance_to_instant(d.now + r[0].1);
         d.resume(5);
-        d.close(Some(code));
+        d.server_close(Some(code));
     }
     // Five unproven resumes in a row: attempts kept growing.
-    assert_eq!(reconnects(&d.events())[0].0, 5);
+    assert_eq!(reconnects(&d.drain_events())[0].0, 5);
 }
 
 #[test]
 fn a_resumed_socket_that_stays_up_is_progress() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.handshake();
-    d.server(SEQ5);
-    d.close(Some(1006));
-    d.events();
+    d.server_text(SEQ5);
+    d.server_close(Some(1006));
+    d.drain_events();
     d.resume(5);
     // Quiet call: no message, but the socket stays up 10 s.
     d.advance(10_000);
-    d.close(Some(1006));
-    assert_eq!(reconnects(&d.events()), vec![(1, ms(0), true)]);
+    d.server_close(Some(1006));
+    assert_eq!(reconnects(&d.drain_events()), vec![(1, ms(0), true)]);
 }
 
 #[test]
 fn a_resumed_socket_that_drops_sooner_is_not() {
-    let mut d = Driver::new();
+    let mut d = SessionPair::new();
     d.handshake();
-    d.server(SEQ5);
-    d.close(Some(1006));
-    d.events();
+    d.server_text(SEQ5);
+    d.server_close(Some(1006));
+    d.drain_events();
     d.resume(5);
     d.advance(9_999);
-    d.close(Some(1006));
-    let r = reconnects(&d.events());
+    d.server_close(Some(1006));
+    let r = reconnects(&d.drain_events());
     assert_eq!(r.len(), 1);
     assert_eq!((r[0].0, r[0].2), (2, true));
 }

@@ -76,8 +76,9 @@ pub(crate) fn resume_text(seq_ack: i32) -> String {
 /// The Identify the client must send for [`credentials`].
 pub(crate) const IDENTIFY: &str = r#"{"op":0,"d":{"server_id":"41771983423143937","user_id":"104694319306248192","session_id":"my_session_id","token":"my_token","max_dave_protocol_version":1}}"#;
 
-/// A scripted server and obedient driver around one session.
-pub(crate) struct Driver {
+/// A session and its scripted server, with an obedient driver between them;
+/// the same verbs as the transport tests' `Pair`.
+pub(crate) struct SessionPair {
     /// The session under test.
     pub(crate) session: Session,
     /// The virtual clock.
@@ -86,7 +87,7 @@ pub(crate) struct Driver {
     pub(crate) url: String,
 }
 
-impl Driver {
+impl SessionPair {
     /// A session with [`config`] and [`credentials`], clock at 0 ms.
     pub(crate) fn new() -> Self {
         Self::with(config(), credentials())
@@ -134,19 +135,19 @@ impl Driver {
     }
 
     /// The server sends a text frame.
-    pub(crate) fn server(&mut self, text: &str) {
+    pub(crate) fn server_text(&mut self, text: &str) {
         self.session.handle_frame(self.now, Frame::Text(text));
     }
 
     /// The server sends a binary frame `[seq u16 BE][op][payload]`.
-    pub(crate) fn server_bin(&mut self, bytes: &[u8]) {
+    pub(crate) fn server_binary(&mut self, bytes: &[u8]) {
         self.session
             .handle_frame(self.now, Frame::Binary(Bytes::copy_from_slice(bytes)));
     }
 
     /// The socket ends: the server's close code, `None` for no close frame
     /// (or, while connecting, the connect failed).
-    pub(crate) fn close(&mut self, code: Option<u16>) {
+    pub(crate) fn server_close(&mut self, code: Option<u16>) {
         self.session.handle_close(self.now, code);
     }
 
@@ -174,35 +175,35 @@ impl Driver {
         self.now = target;
     }
 
-    /// [`Driver::advance_to_instant`] in milliseconds.
+    /// [`SessionPair::advance_to_instant`] in milliseconds.
     pub(crate) fn advance_to(&mut self, ms: u64) {
         self.advance_to_instant(at(ms));
     }
 
-    /// Sleeps `n` milliseconds (see [`Driver::advance_to_instant`]).
+    /// Sleeps `n` milliseconds (see [`SessionPair::advance_to_instant`]).
     pub(crate) fn advance(&mut self, n: u64) {
         self.advance_to_instant(self.now + ms(n));
     }
 
     /// Everything the session wants written, in order.
-    pub(crate) fn transmits(&mut self) -> Vec<Transmit> {
+    pub(crate) fn drain_transmits(&mut self) -> Vec<Transmit> {
         core::iter::from_fn(|| self.session.poll_transmit()).collect()
     }
 
     /// Everything the session has to say, in order.
-    pub(crate) fn events(&mut self) -> Vec<Event> {
+    pub(crate) fn drain_events(&mut self) -> Vec<Event> {
         core::iter::from_fn(|| self.session.poll_event()).collect()
     }
 
     /// The opcodes of the text frames written, in order (drains transmits).
     pub(crate) fn sent_ops(&mut self) -> Vec<u8> {
-        self.transmits().iter().filter_map(op_of).collect()
+        self.drain_transmits().iter().filter_map(op_of).collect()
     }
 
     /// The text frames written, parsed (drains transmits; panics on anything
     /// but text).
     pub(crate) fn sent_json(&mut self) -> Vec<Value> {
-        self.transmits().iter().map(json_of).collect()
+        self.drain_transmits().iter().map(json_of).collect()
     }
 
     /// start → accept → Identify → Hello → Ready, everything drained:
@@ -210,24 +211,24 @@ impl Driver {
     pub(crate) fn handshake(&mut self) {
         self.start();
         self.accept();
-        self.server(HELLO);
-        self.server(READY);
+        self.server_text(HELLO);
+        self.server_text(READY);
         assert_eq!(self.session.phase(), Phase::Active);
-        self.transmits();
-        self.events();
+        self.drain_transmits();
+        self.drain_events();
     }
 
     /// After a drop: accept the reconnect (it must be immediate), expect
     /// exactly a Resume with `seq_ack`, then Hello and Resumed; drains.
     pub(crate) fn resume(&mut self, seq_ack: i32) {
         self.accept();
-        let sent = self.transmits();
+        let sent = self.drain_transmits();
         assert_eq!(sent.len(), 1, "expected only Resume, got {sent:?}");
         assert_json(&sent[0], &resume_text(seq_ack));
-        self.server(HELLO);
-        self.server(RESUMED);
+        self.server_text(HELLO);
+        self.server_text(RESUMED);
         assert_eq!(self.session.phase(), Phase::Active);
-        self.events();
+        self.drain_events();
     }
 }
 
