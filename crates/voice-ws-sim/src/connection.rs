@@ -2,6 +2,7 @@
 //! resume, and the connection's fault plan.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,11 +94,13 @@ async fn handshake(
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    Continue,
-    End,
-}
+/// The connection is over: stop serving it. Every step returns [`Flow`], so
+/// `?` ends the connection from wherever it is decided.
+#[derive(Clone, Copy, Debug)]
+struct End;
+
+/// `Ok(())`: keep serving the connection; `Err(End)`: it is over.
+type Flow = Result<(), End>;
 
 #[derive(Clone, Copy)]
 enum AckMode {
@@ -164,9 +167,14 @@ impl Conn {
 
     /// Serves the connection; returns the session it was bound to at the end.
     async fn run(mut self) -> Option<Bound> {
-        if self.open().await == Flow::End {
-            return self.session;
-        }
+        let Err(End) = self.serve().await;
+        self.session
+    }
+
+    /// Hello, then every frame, push and timer until something ends the
+    /// connection.
+    async fn serve(&mut self) -> Result<Infallible, End> {
+        self.open().await?;
         loop {
             let deadline = self.next_deadline();
             let wake = tokio::select! {
@@ -174,22 +182,17 @@ impl Conn {
                 push = self.rx.recv() => Wake::Push(push),
                 () = sleep_until_opt(deadline) => Wake::Timer,
             };
-            let flow = match wake {
-                Wake::Frame(frame) => self.on_frame(frame).await,
-                Wake::Push(Some(msg)) => self.send_auto(msg).await,
-                Wake::Push(None) => Flow::Continue,
-                Wake::Timer => self.on_timer().await,
-            };
-            if flow == Flow::End {
-                return self.session;
+            match wake {
+                Wake::Frame(frame) => self.on_frame(frame).await?,
+                Wake::Push(Some(msg)) => self.send_auto(msg).await?,
+                Wake::Push(None) => {}
+                Wake::Timer => self.on_timer().await?,
             }
         }
     }
 
     async fn open(&mut self) -> Flow {
-        if self.fire(|t| matches!(t, Trigger::OnOpen)).await == Flow::End {
-            return Flow::End;
-        }
+        self.fire(|t| matches!(t, Trigger::OnOpen)).await?;
         let hello = wire::hello(self.shared.config.heartbeat_interval_ms);
         self.send_auto(Message::text(hello)).await
     }
@@ -212,17 +215,17 @@ impl Conn {
 
     async fn send(&mut self, msg: Message) -> Flow {
         if self.peer_closed {
-            return Flow::Continue;
+            return Ok(());
         }
         self.shared.record_msg(self.index, Dir::Out, &msg);
         match self.ws.send(msg).await {
-            Ok(()) => Flow::Continue,
+            Ok(()) => Ok(()),
             Err(error) => {
                 debug!(index = self.index, %error, "send failed");
                 // The client may have closed (say, with 1009 on a frame
                 // still being written): record what it sent before ending.
                 self.drain_incoming().await;
-                Flow::End
+                Err(End)
             }
         }
     }
@@ -242,35 +245,31 @@ impl Conn {
     /// Sends what the gateway says on its own; nothing while silent.
     async fn send_auto(&mut self, msg: Message) -> Flow {
         if self.silent {
-            return Flow::Continue;
+            return Ok(());
         }
         self.send(msg).await
     }
 
     async fn send_all(&mut self, msgs: Vec<Message>) -> Flow {
         for msg in msgs {
-            if self.send_auto(msg).await == Flow::End {
-                return Flow::End;
-            }
+            self.send_auto(msg).await?;
         }
-        Flow::Continue
+        Ok(())
     }
 
     /// Sends a close frame, then waits for the client's reply so it is recorded
     /// and the client sees a clean closing handshake.
     async fn close(&mut self, code: u16) -> Flow {
         if self.peer_closed {
-            return Flow::Continue;
+            return Ok(());
         }
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: "".into(),
         };
-        if self.send(Message::Close(Some(frame))).await == Flow::End {
-            return Flow::End;
-        }
+        self.send(Message::Close(Some(frame))).await?;
         self.drain_incoming().await;
-        Flow::End
+        Err(End)
     }
 
     fn reset(&mut self) -> Flow {
@@ -280,17 +279,17 @@ impl Conn {
         if let Err(error) = result {
             debug!(index = self.index, %error, "SO_LINGER failed; connection ends with FIN");
         }
-        Flow::End
+        Err(End)
     }
 
     // ---- receiving --------------------------------------------------------
 
     async fn on_frame(&mut self, frame: Option<Result<Message, WsError>>) -> Flow {
         let msg = match frame {
-            None => return Flow::End,
+            None => return Err(End),
             Some(Err(error)) => {
                 debug!(index = self.index, %error, "read failed");
-                return Flow::End;
+                return Err(End);
             }
             Some(Ok(msg)) => msg,
         };
@@ -305,9 +304,9 @@ impl Conn {
                 self.shared
                     .record(self.index, Dir::Out, RecordedFrame::Close(code));
                 self.peer_closed = true;
-                Flow::Continue
+                Ok(())
             }
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Flow::Continue,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
         }
     }
 
@@ -327,7 +326,7 @@ impl Conn {
             // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
             // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            5 | 23 | 31 => Flow::Continue,
+            5 | 23 | 31 => Ok(()),
             // Anything else, server-to-client ops included (already recorded).
             _ => self.close(UNKNOWN_OPCODE).await,
         }
@@ -339,7 +338,7 @@ impl Conn {
             None => self.close(DECODE_FAILED).await,
             // MLS Key Package, MLS Commit Welcome.
             Some(26 | 28) if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            Some(26 | 28) => Flow::Continue,
+            Some(26 | 28) => Ok(()),
             Some(_) => self.close(UNKNOWN_OPCODE).await,
         }
     }
@@ -367,9 +366,7 @@ impl Conn {
         };
         let bound = self.shared.identify(self.index, self.tx.clone(), identity);
         self.session = Some(bound.clone());
-        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
-            return Flow::End;
-        }
+        self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
         if !self.silent && !self.peer_closed {
             self.announced = true;
@@ -380,12 +377,8 @@ impl Conn {
                 self.shared.port,
                 self.shared.config.heartbeat_interval_ms,
             );
-            if self.send(Message::text(ready)).await == Flow::End {
-                return Flow::End;
-            }
-            if self.send_all(after_ready).await == Flow::End {
-                return Flow::End;
-            }
+            self.send(Message::text(ready)).await?;
+            self.send_all(after_ready).await?;
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -433,22 +426,14 @@ impl Conn {
             }
         };
         self.session = Some(bound);
-        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
-            return Flow::End;
-        }
+        self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // The session had Ready once: it stays resumable whatever happens here.
         self.announced = true;
-        if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {
-            return Flow::End;
-        }
-        if self.send_all(replay).await == Flow::End {
-            return Flow::End;
-        }
+        self.send_auto(Message::text(wire::RESUMED)).await?;
+        self.send_all(replay).await?;
         // Pushes scheduled at BeforeReady follow the replay.
         for push in std::mem::take(&mut self.pending) {
-            if self.push(push).await == Flow::End {
-                return Flow::End;
-            }
+            self.push(push).await?;
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -464,18 +449,16 @@ impl Conn {
         }
         self.heartbeats = self.heartbeats.saturating_add(1);
         let now = Instant::now();
-        let flow = match self.acks {
-            AckMode::Immediate if self.delayed_acks.is_empty() => self.send_auto(ack).await,
+        match self.acks {
+            AckMode::Immediate if self.delayed_acks.is_empty() => self.send_auto(ack).await?,
             // Still behind delayed ones: it must not overtake them.
             AckMode::Immediate => self.delay_ack(now, ack),
-            AckMode::Withheld => Flow::Continue,
-            AckMode::Delayed(delay) => match now.checked_add(delay) {
-                Some(due) => self.delay_ack(due, ack),
-                None => Flow::Continue,
-            },
-        };
-        if flow == Flow::End {
-            return Flow::End;
+            AckMode::Withheld => {}
+            AckMode::Delayed(delay) => {
+                if let Some(due) = now.checked_add(delay) {
+                    self.delay_ack(due, ack);
+                }
+            }
         }
         let n = self.heartbeats;
         self.fire(move |t| matches!(t, Trigger::AfterHeartbeats(k) if *k == n))
@@ -484,13 +467,12 @@ impl Conn {
 
     /// Queues an ACK; ACKs go out in the order of their heartbeats (a shorter
     /// delay set later waits behind longer ones already queued).
-    fn delay_ack(&mut self, due: Instant, ack: Message) -> Flow {
+    fn delay_ack(&mut self, due: Instant, ack: Message) {
         if self.delayed_acks.len() >= MAX_DELAYED_ACKS {
             debug!(index = self.index, "too many delayed ACKs; dropping one");
-            return Flow::Continue;
+            return;
         }
         self.delayed_acks.push_back((due, ack));
-        Flow::Continue
     }
 
     async fn on_select_protocol(&mut self, d: &Value) -> Flow {
@@ -525,9 +507,7 @@ impl Conn {
             .is_some_and(|(due, _)| *due <= now)
         {
             if let Some((_, ack)) = self.delayed_acks.pop_front() {
-                if self.send_auto(ack).await == Flow::End {
-                    return Flow::End;
-                }
+                self.send_auto(ack).await?;
             }
         }
         let opened = self.opened;
@@ -547,18 +527,16 @@ impl Conn {
             }
             self.fired[i] = true;
             let action = self.steps[i].action.clone();
-            if self.act(action).await == Flow::End {
-                return Flow::End;
-            }
+            self.act(action).await?;
         }
-        Flow::Continue
+        Ok(())
     }
 
     async fn act(&mut self, action: Action) -> Flow {
         match action {
             Action::WithholdAcks => {
                 self.acks = AckMode::Withheld;
-                Flow::Continue
+                Ok(())
             }
             Action::DelayAcks(delay) => {
                 self.acks = if delay.is_zero() {
@@ -566,25 +544,23 @@ impl Conn {
                 } else {
                     AckMode::Delayed(delay)
                 };
-                Flow::Continue
+                Ok(())
             }
             Action::Close(code) => self.close(code).await,
             Action::Reset => self.reset(),
             Action::GoSilent => {
                 self.silent = true;
                 self.delayed_acks.clear();
-                Flow::Continue
+                Ok(())
             }
             Action::RefuseResume(code) => {
                 self.refuse_resume = Some(code);
-                Flow::Continue
+                Ok(())
             }
             Action::Push(push) => self.push(push).await,
             Action::SendMalformed => self.send(Message::text(wire::MALFORMED)).await,
             Action::SendUnknownOp => {
-                if self.send(Message::text(wire::UNKNOWN_OP_TEXT)).await == Flow::End {
-                    return Flow::End;
-                }
+                self.send(Message::text(wire::UNKNOWN_OP_TEXT)).await?;
                 let binary = ServerPush::DaveBinary {
                     op: wire::UNKNOWN_BINARY_OP,
                     payload: vec![0xde, 0xad],
@@ -595,7 +571,7 @@ impl Conn {
                 };
                 match msg {
                     Some(msg) => self.send(msg).await,
-                    None => Flow::Continue,
+                    None => Ok(()),
                 }
             }
             Action::SendOversized(len) => self.send(Message::text(wire::oversized(len))).await,
@@ -616,17 +592,15 @@ impl Conn {
             // Nothing numbered goes out before Ready.
             _ => {
                 self.pending.push(push);
-                return Flow::Continue;
+                return Ok(());
             }
         };
         let Some(msg) = self.shared.push_from(self.index, &bound, &push) else {
-            return Flow::Continue;
+            return Ok(());
         };
         // Pushes from outside got lower seqs; they must go out first.
         while let Ok(earlier) = self.rx.try_recv() {
-            if self.send_auto(earlier).await == Flow::End {
-                return Flow::End;
-            }
+            self.send_auto(earlier).await?;
         }
         self.send_auto(msg).await
     }
