@@ -21,7 +21,7 @@ use tracing::debug;
 use crate::plan::{Action, Step, Trigger};
 use crate::push::ServerPush;
 use crate::record::RecordedFrame;
-use crate::shared::{Bound, Dir, Identity, Shared};
+use crate::state::{Bound, Dir, Identity, SimState};
 use crate::wire;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,16 +54,16 @@ pub(crate) fn ws_config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE))
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, index: usize, tcp: TcpStream) {
-    let bound = match handshake(&shared, index, tcp).await {
-        Some(ws) => Conn::new(shared.clone(), index, ws).run().await,
+pub(crate) async fn run(state: Arc<SimState>, index: usize, tcp: TcpStream) {
+    let bound = match handshake(&state, index, tcp).await {
+        Some(ws) => Conn::new(state.clone(), index, ws).run().await,
         None => None,
     };
-    shared.end(index, bound.as_ref());
+    state.end(index, bound.as_ref());
 }
 
 async fn handshake(
-    shared: &Shared,
+    state: &SimState,
     index: usize,
     tcp: TcpStream,
 ) -> Option<WebSocketStream<TcpStream>> {
@@ -79,7 +79,7 @@ async fn handshake(
     let accept = tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(ws_config()));
     let result = timeout(HANDSHAKE_TIMEOUT, accept).await;
     if let Some(path) = path {
-        shared.set_path(index, path);
+        state.set_path(index, path);
     }
     match result {
         Ok(Ok(ws)) => Some(ws),
@@ -116,7 +116,7 @@ enum Wake {
 }
 
 struct Conn {
-    shared: Arc<Shared>,
+    state: Arc<SimState>,
     index: usize,
     ws: WebSocketStream<TcpStream>,
     /// Kept so `rx` never reports closed; clones go to the session.
@@ -141,13 +141,13 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(shared: Arc<Shared>, index: usize, ws: WebSocketStream<TcpStream>) -> Self {
-        let steps = shared.config.plan_for(index).steps;
+    fn new(state: Arc<SimState>, index: usize, ws: WebSocketStream<TcpStream>) -> Self {
+        let steps = state.config.plan_for(index).steps;
         let (tx, rx) = mpsc::unbounded_channel();
         Self {
             fired: vec![false; steps.len()],
             steps,
-            shared,
+            state,
             index,
             ws,
             tx,
@@ -193,7 +193,7 @@ impl Conn {
 
     async fn open(&mut self) -> Flow {
         self.fire(|t| matches!(t, Trigger::OnOpen)).await?;
-        let hello = wire::hello(self.shared.config.heartbeat_interval_ms);
+        let hello = wire::hello(self.state.config.heartbeat_interval_ms);
         self.send_auto(Message::text(hello)).await
     }
 
@@ -217,7 +217,7 @@ impl Conn {
         if self.peer_closed {
             return Ok(());
         }
-        self.shared.record_msg(self.index, Dir::Out, &msg);
+        self.state.record_msg(self.index, Dir::Out, &msg);
         match self.ws.send(msg).await {
             Ok(()) => Ok(()),
             Err(error) => {
@@ -233,10 +233,10 @@ impl Conn {
     /// Reads and records what the client still has in flight, for at most
     /// `CLOSE_TIMEOUT`.
     async fn drain_incoming(&mut self) {
-        let (ws, shared, index) = (&mut self.ws, &self.shared, self.index);
+        let (ws, state, index) = (&mut self.ws, &self.state, self.index);
         let drain = async {
             while let Some(Ok(msg)) = ws.next().await {
-                shared.record_msg(index, Dir::In, &msg);
+                state.record_msg(index, Dir::In, &msg);
             }
         };
         let _ = timeout(CLOSE_TIMEOUT, drain).await;
@@ -293,15 +293,15 @@ impl Conn {
             }
             Some(Ok(msg)) => msg,
         };
-        self.shared.record_msg(self.index, Dir::In, &msg);
+        self.state.record_msg(self.index, Dir::In, &msg);
         match msg {
             Message::Text(text) => self.on_text(text.as_str()).await,
             Message::Binary(bytes) => self.on_binary(&bytes).await,
             Message::Close(frame) => {
                 let code = frame.map(|f| u16::from(f.code));
-                self.shared.closed_by_client(self.index, code);
+                self.state.closed_by_client(self.index, code);
                 // tungstenite queues the echo and flushes it on the next read.
-                self.shared
+                self.state
                     .record(self.index, Dir::Out, RecordedFrame::Close(code));
                 self.peer_closed = true;
                 Ok(())
@@ -351,31 +351,31 @@ impl Conn {
         let [Some(_), Some(_), Some(session_id), Some(token)] = fields else {
             return self.close(BAD_REQUEST).await;
         };
-        if !self.shared.attempt(session_id) {
+        if !self.state.attempt(session_id) {
             return self.close(RATE_LIMITED).await;
         }
         let client_dave = d
             .get("max_dave_protocol_version")
             .and_then(Value::as_u64)
             .unwrap_or(0);
-        let dave = u64::from(self.shared.config.dave_protocol_version).min(client_dave) as u16;
+        let dave = u64::from(self.state.config.dave_protocol_version).min(client_dave) as u16;
         let identity = Identity {
             session_id: session_id.to_owned(),
             token: token.to_owned(),
             dave_protocol_version: dave,
         };
-        let bound = self.shared.identify(self.index, self.tx.clone(), identity);
+        let bound = self.state.identify(self.index, self.tx.clone(), identity);
         self.session = Some(bound.clone());
         self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
         if !self.silent && !self.peer_closed {
             self.announced = true;
             let pending = std::mem::take(&mut self.pending);
-            let after_ready = self.shared.ready(&bound, pending);
+            let after_ready = self.state.ready(&bound, pending);
             let ready = wire::ready(
                 bound.ssrc,
-                self.shared.port,
-                self.shared.config.heartbeat_interval_ms,
+                self.state.port,
+                self.state.config.heartbeat_interval_ms,
             );
             self.send(Message::text(ready)).await?;
             self.send_all(after_ready).await?;
@@ -399,18 +399,18 @@ impl Conn {
             },
         };
         if let Some(n) = seq_ack {
-            self.shared.seq_ack(self.index, n);
+            self.state.seq_ack(self.index, n);
         }
-        if !self.shared.attempt(session_id) {
+        if !self.state.attempt(session_id) {
             return self.close(RATE_LIMITED).await;
         }
         if let Some(code) = self.refuse_resume {
             // A refused session is gone for good, as on Discord.
-            self.shared.forget_session(session_id);
+            self.state.forget_session(session_id);
             return self.close(code).await;
         }
         let pending = std::mem::take(&mut self.pending);
-        let resumed = self.shared.resume(
+        let resumed = self.state.resume(
             self.index,
             self.tx.clone(),
             session_id,
@@ -445,7 +445,7 @@ impl Conn {
         };
         let ack = Message::text(wire::heartbeat_ack(nonce));
         if let Some(n) = d.get("seq_ack").and_then(Value::as_i64) {
-            self.shared.seq_ack(self.index, n);
+            self.state.seq_ack(self.index, n);
         }
         self.heartbeats = self.heartbeats.saturating_add(1);
         let now = Instant::now();
@@ -566,7 +566,7 @@ impl Conn {
                     payload: vec![0xde, 0xad],
                 };
                 let msg = match &self.session {
-                    Some(bound) => self.shared.push_from(self.index, bound, &binary),
+                    Some(bound) => self.state.push_from(self.index, bound, &binary),
                     None => Some(binary.encode(0)),
                 };
                 match msg {
@@ -595,7 +595,7 @@ impl Conn {
                 return Ok(());
             }
         };
-        let Some(msg) = self.shared.push_from(self.index, &bound, &push) else {
+        let Some(msg) = self.state.push_from(self.index, &bound, &push) else {
             return Ok(());
         };
         // Pushes from outside got lower seqs; they must go out first.
