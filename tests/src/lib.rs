@@ -41,20 +41,22 @@ mod wire;
 
 pub use driver::{Driver, DriverHandle, EventStream};
 pub use events::{
-    is_disconnected, is_heartbeat_ack, is_message, is_ready, is_resumed, is_session_description,
-    message, message_seqs,
+    identify_attempt, is_disconnected, is_heartbeat_ack, is_message, is_ready, is_reconnecting,
+    is_resumed, is_session_description, is_session_invalidated, message, message_seqs,
+    reconnect_attempts, resume_attempt, speaking_ssrc,
 };
 pub use setup::{
-    HEARTBEAT_MS, SERVER_ID, SESSION_ID, TOKEN, USER_ID, credentials_for, fast_config, sim_config,
-    speaking_push, start_sim,
+    HEARTBEAT_MS, SERVER_ID, SESSION_ID, ScenarioSim, TOKEN, USER_ID, credentials_for, fast_config,
+    scenario_config, sim_config, speaking_push, start_sim,
 };
 pub use wait::{
-    WAIT, assert_quiet, collect_to_end, collect_until, eventually, next_event, next_event_matching,
-    through_zombie_to_resumed,
+    WAIT, assert_quiet, collect_past_ready, collect_speaking, collect_to_end, collect_until,
+    eventually, next_event, next_event_matching, through_zombie_to_resumed, wait_for_client_close,
+    wait_for_end, wait_for_seq_ack,
 };
 pub use wire::{
-    WireHeartbeat, first_received_json, received_closes, received_heartbeats, sent_seq_at,
-    sent_seqs,
+    WireHeartbeat, first_received_json, identify_json, received_closes, received_heartbeats,
+    resume_json, sent_seq_at, sent_seqs, start_seqs,
 };
 
 /// The core's types the scenarios speak in, for driver implementations.

@@ -1,9 +1,12 @@
 //! Who the client is, how it is configured, and the gateway it talks to.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use voice_ws_proto::{Credentials, Endpoint, SessionConfig};
-use voice_ws_sim::{ConnectionPlan, ServerPush, Sim, SimConfig};
+use voice_ws_sim::{ConnectionPlan, ServerPush, Sim, SimConfig, scenario};
+
+use crate::wire::start_seqs;
 
 /// The guild id every scenario identifies with.
 pub const SERVER_ID: &str = "41771983423143937";
@@ -52,11 +55,45 @@ pub fn sim_config(plans: Vec<ConnectionPlan>) -> SimConfig {
         .with_plans(plans)
 }
 
+/// The sim's named scenario (see [`voice_ws_sim::scenario`]), beating
+/// every [`HEARTBEAT_MS`].
+///
+/// # Panics
+/// When the sim has no scenario of that name.
+pub fn scenario_config(name: &str) -> SimConfig {
+    scenario::config(name)
+        .unwrap_or_else(|| panic!("the sim has no {name} scenario"))
+        .with_heartbeat_interval_ms(HEARTBEAT_MS)
+}
+
 /// Starts the gateway on an ephemeral loopback port.
-pub async fn start_sim(config: SimConfig) -> Sim {
-    Sim::start(config)
+pub async fn start_sim(config: SimConfig) -> ScenarioSim {
+    let sim = Sim::start(config)
         .await
-        .expect("the sim binds 127.0.0.1:0 inside a tokio runtime")
+        .expect("the sim binds 127.0.0.1:0 inside a tokio runtime");
+    ScenarioSim(sim)
+}
+
+/// The gateway of one scenario: a [`Sim`] that, when the scenario fails
+/// while holding it, prints each connection's start seq, so that a failure
+/// with random seqs can be replayed.
+#[derive(Debug)]
+pub struct ScenarioSim(Sim);
+
+impl Deref for ScenarioSim {
+    type Target = Sim;
+
+    fn deref(&self) -> &Sim {
+        &self.0
+    }
+}
+
+impl Drop for ScenarioSim {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("{}", start_seqs(&self.0.connections()));
+        }
+    }
 }
 
 /// Op 5 Speaking about `user_id`, microphone on.

@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use voice_ws_sim::{ConnectionLog, RecordedFrame};
+
+use crate::setup::{SERVER_ID, SESSION_ID, TOKEN, USER_ID};
 
 /// A heartbeat (op 3) as the gateway received it.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +32,45 @@ pub fn first_received_json(conn: &ConnectionLog) -> Value {
             .unwrap_or_else(|e| panic!("first frame is not JSON ({e}): {text}")),
         other => panic!("first frame is not text: {other:?}"),
     }
+}
+
+/// The Resume (op 7) of the first session, as docs/protocol.md writes it,
+/// asking for what follows `seq_ack`.
+pub fn resume_json(seq_ack: i64) -> Value {
+    json!({"op": 7, "d": {
+        "server_id": SERVER_ID,
+        "session_id": SESSION_ID,
+        "token": TOKEN,
+        "seq_ack": seq_ack,
+    }})
+}
+
+/// The Identify (op 0) of a session, as docs/protocol.md writes it, with
+/// DAVE version 1.
+pub fn identify_json(session_id: &str, token: &str) -> Value {
+    json!({"op": 0, "d": {
+        "server_id": SERVER_ID,
+        "user_id": USER_ID,
+        "session_id": session_id,
+        "token": token,
+        "max_dave_protocol_version": 1,
+    }})
+}
+
+/// Each connection's recorded start seq, for replaying a run whose seqs
+/// were random ([`voice_ws_sim::SimConfig::with_start_seq`]).
+pub fn start_seqs(conns: &[ConnectionLog]) -> String {
+    let seqs: Vec<String> = conns
+        .iter()
+        .map(|c| match c.start_seq {
+            Some(seq) => format!("connection {}: {seq}", c.index),
+            None => format!("connection {}: no session", c.index),
+        })
+        .collect();
+    format!(
+        "the gateway's start seqs (replay with SimConfig::with_start_seq): {}",
+        seqs.join(", ")
+    )
 }
 
 /// Every heartbeat the client sent on `conn`, in order.

@@ -2,6 +2,7 @@
 //! resume, and the connection's fault plan.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use tracing::debug;
 use crate::plan::{Action, Step, Trigger};
 use crate::push::ServerPush;
 use crate::record::RecordedFrame;
-use crate::shared::{Bound, Dir, Identity, Shared};
+use crate::state::{Bound, Dir, Identity, SimState};
 use crate::wire;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,16 +54,16 @@ pub(crate) fn ws_config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE))
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, index: usize, tcp: TcpStream) {
-    let bound = match handshake(&shared, index, tcp).await {
-        Some(ws) => Conn::new(shared.clone(), index, ws).run().await,
+pub(crate) async fn run(state: Arc<SimState>, index: usize, tcp: TcpStream) {
+    let bound = match handshake(&state, index, tcp).await {
+        Some(ws) => Conn::new(state.clone(), index, ws).run().await,
         None => None,
     };
-    shared.end(index, bound.as_ref());
+    state.end(index, bound.as_ref());
 }
 
 async fn handshake(
-    shared: &Shared,
+    state: &SimState,
     index: usize,
     tcp: TcpStream,
 ) -> Option<WebSocketStream<TcpStream>> {
@@ -78,7 +79,7 @@ async fn handshake(
     let accept = tokio_tungstenite::accept_hdr_async_with_config(tcp, callback, Some(ws_config()));
     let result = timeout(HANDSHAKE_TIMEOUT, accept).await;
     if let Some(path) = path {
-        shared.set_path(index, path);
+        state.set_path(index, path);
     }
     match result {
         Ok(Ok(ws)) => Some(ws),
@@ -93,11 +94,13 @@ async fn handshake(
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    Continue,
-    End,
-}
+/// The connection is over: stop serving it. Every step returns [`Flow`], so
+/// `?` ends the connection from wherever it is decided.
+#[derive(Clone, Copy, Debug)]
+struct End;
+
+/// `Ok(())`: keep serving the connection; `Err(End)`: it is over.
+type Flow = Result<(), End>;
 
 #[derive(Clone, Copy)]
 enum AckMode {
@@ -113,7 +116,7 @@ enum Wake {
 }
 
 struct Conn {
-    shared: Arc<Shared>,
+    state: Arc<SimState>,
     index: usize,
     ws: WebSocketStream<TcpStream>,
     /// Kept so `rx` never reports closed; clones go to the session.
@@ -138,13 +141,13 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(shared: Arc<Shared>, index: usize, ws: WebSocketStream<TcpStream>) -> Self {
-        let steps = shared.config.plan_for(index).steps;
+    fn new(state: Arc<SimState>, index: usize, ws: WebSocketStream<TcpStream>) -> Self {
+        let steps = state.config.plan_for(index).steps;
         let (tx, rx) = mpsc::unbounded_channel();
         Self {
             fired: vec![false; steps.len()],
             steps,
-            shared,
+            state,
             index,
             ws,
             tx,
@@ -164,9 +167,14 @@ impl Conn {
 
     /// Serves the connection; returns the session it was bound to at the end.
     async fn run(mut self) -> Option<Bound> {
-        if self.open().await == Flow::End {
-            return self.session;
-        }
+        let Err(End) = self.serve().await;
+        self.session
+    }
+
+    /// Hello, then every frame, push and timer until something ends the
+    /// connection.
+    async fn serve(&mut self) -> Result<Infallible, End> {
+        self.open().await?;
         loop {
             let deadline = self.next_deadline();
             let wake = tokio::select! {
@@ -174,23 +182,18 @@ impl Conn {
                 push = self.rx.recv() => Wake::Push(push),
                 () = sleep_until_opt(deadline) => Wake::Timer,
             };
-            let flow = match wake {
-                Wake::Frame(frame) => self.on_frame(frame).await,
-                Wake::Push(Some(msg)) => self.send_auto(msg).await,
-                Wake::Push(None) => Flow::Continue,
-                Wake::Timer => self.on_timer().await,
-            };
-            if flow == Flow::End {
-                return self.session;
+            match wake {
+                Wake::Frame(frame) => self.on_frame(frame).await?,
+                Wake::Push(Some(msg)) => self.send_auto(msg).await?,
+                Wake::Push(None) => {}
+                Wake::Timer => self.on_timer().await?,
             }
         }
     }
 
     async fn open(&mut self) -> Flow {
-        if self.fire(|t| matches!(t, Trigger::OnOpen)).await == Flow::End {
-            return Flow::End;
-        }
-        let hello = wire::hello(self.shared.config.heartbeat_interval_ms);
+        self.fire(|t| matches!(t, Trigger::OnOpen)).await?;
+        let hello = wire::hello(self.state.config.heartbeat_interval_ms);
         self.send_auto(Message::text(hello)).await
     }
 
@@ -212,17 +215,17 @@ impl Conn {
 
     async fn send(&mut self, msg: Message) -> Flow {
         if self.peer_closed {
-            return Flow::Continue;
+            return Ok(());
         }
-        self.shared.record_msg(self.index, Dir::Out, &msg);
+        self.state.record_msg(self.index, Dir::Out, &msg);
         match self.ws.send(msg).await {
-            Ok(()) => Flow::Continue,
+            Ok(()) => Ok(()),
             Err(error) => {
                 debug!(index = self.index, %error, "send failed");
                 // The client may have closed (say, with 1009 on a frame
                 // still being written): record what it sent before ending.
                 self.drain_incoming().await;
-                Flow::End
+                Err(End)
             }
         }
     }
@@ -230,10 +233,10 @@ impl Conn {
     /// Reads and records what the client still has in flight, for at most
     /// `CLOSE_TIMEOUT`.
     async fn drain_incoming(&mut self) {
-        let (ws, shared, index) = (&mut self.ws, &self.shared, self.index);
+        let (ws, state, index) = (&mut self.ws, &self.state, self.index);
         let drain = async {
             while let Some(Ok(msg)) = ws.next().await {
-                shared.record_msg(index, Dir::In, &msg);
+                state.record_msg(index, Dir::In, &msg);
             }
         };
         let _ = timeout(CLOSE_TIMEOUT, drain).await;
@@ -242,35 +245,31 @@ impl Conn {
     /// Sends what the gateway says on its own; nothing while silent.
     async fn send_auto(&mut self, msg: Message) -> Flow {
         if self.silent {
-            return Flow::Continue;
+            return Ok(());
         }
         self.send(msg).await
     }
 
     async fn send_all(&mut self, msgs: Vec<Message>) -> Flow {
         for msg in msgs {
-            if self.send_auto(msg).await == Flow::End {
-                return Flow::End;
-            }
+            self.send_auto(msg).await?;
         }
-        Flow::Continue
+        Ok(())
     }
 
     /// Sends a close frame, then waits for the client's reply so it is recorded
     /// and the client sees a clean closing handshake.
     async fn close(&mut self, code: u16) -> Flow {
         if self.peer_closed {
-            return Flow::Continue;
+            return Ok(());
         }
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: "".into(),
         };
-        if self.send(Message::Close(Some(frame))).await == Flow::End {
-            return Flow::End;
-        }
+        self.send(Message::Close(Some(frame))).await?;
         self.drain_incoming().await;
-        Flow::End
+        Err(End)
     }
 
     fn reset(&mut self) -> Flow {
@@ -280,34 +279,34 @@ impl Conn {
         if let Err(error) = result {
             debug!(index = self.index, %error, "SO_LINGER failed; connection ends with FIN");
         }
-        Flow::End
+        Err(End)
     }
 
     // ---- receiving --------------------------------------------------------
 
     async fn on_frame(&mut self, frame: Option<Result<Message, WsError>>) -> Flow {
         let msg = match frame {
-            None => return Flow::End,
+            None => return Err(End),
             Some(Err(error)) => {
                 debug!(index = self.index, %error, "read failed");
-                return Flow::End;
+                return Err(End);
             }
             Some(Ok(msg)) => msg,
         };
-        self.shared.record_msg(self.index, Dir::In, &msg);
+        self.state.record_msg(self.index, Dir::In, &msg);
         match msg {
             Message::Text(text) => self.on_text(text.as_str()).await,
             Message::Binary(bytes) => self.on_binary(&bytes).await,
             Message::Close(frame) => {
                 let code = frame.map(|f| u16::from(f.code));
-                self.shared.closed_by_client(self.index, code);
+                self.state.closed_by_client(self.index, code);
                 // tungstenite queues the echo and flushes it on the next read.
-                self.shared
+                self.state
                     .record(self.index, Dir::Out, RecordedFrame::Close(code));
                 self.peer_closed = true;
-                Flow::Continue
+                Ok(())
             }
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Flow::Continue,
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
         }
     }
 
@@ -327,7 +326,7 @@ impl Conn {
             // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
             // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            5 | 23 | 31 => Flow::Continue,
+            5 | 23 | 31 => Ok(()),
             // Anything else, server-to-client ops included (already recorded).
             _ => self.close(UNKNOWN_OPCODE).await,
         }
@@ -339,7 +338,7 @@ impl Conn {
             None => self.close(DECODE_FAILED).await,
             // MLS Key Package, MLS Commit Welcome.
             Some(26 | 28) if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            Some(26 | 28) => Flow::Continue,
+            Some(26 | 28) => Ok(()),
             Some(_) => self.close(UNKNOWN_OPCODE).await,
         }
     }
@@ -352,40 +351,34 @@ impl Conn {
         let [Some(_), Some(_), Some(session_id), Some(token)] = fields else {
             return self.close(BAD_REQUEST).await;
         };
-        if !self.shared.attempt(session_id) {
+        if !self.state.attempt(session_id) {
             return self.close(RATE_LIMITED).await;
         }
         let client_dave = d
             .get("max_dave_protocol_version")
             .and_then(Value::as_u64)
             .unwrap_or(0);
-        let dave = u64::from(self.shared.config.dave_protocol_version).min(client_dave) as u16;
+        let dave = u64::from(self.state.config.dave_protocol_version).min(client_dave) as u16;
         let identity = Identity {
             session_id: session_id.to_owned(),
             token: token.to_owned(),
             dave_protocol_version: dave,
         };
-        let bound = self.shared.identify(self.index, self.tx.clone(), identity);
+        let bound = self.state.identify(self.index, self.tx.clone(), identity);
         self.session = Some(bound.clone());
-        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
-            return Flow::End;
-        }
+        self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
         if !self.silent && !self.peer_closed {
             self.announced = true;
             let pending = std::mem::take(&mut self.pending);
-            let after_ready = self.shared.ready(&bound, pending);
+            let after_ready = self.state.ready(&bound, pending);
             let ready = wire::ready(
                 bound.ssrc,
-                self.shared.port,
-                self.shared.config.heartbeat_interval_ms,
+                self.state.port,
+                self.state.config.heartbeat_interval_ms,
             );
-            if self.send(Message::text(ready)).await == Flow::End {
-                return Flow::End;
-            }
-            if self.send_all(after_ready).await == Flow::End {
-                return Flow::End;
-            }
+            self.send(Message::text(ready)).await?;
+            self.send_all(after_ready).await?;
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -406,18 +399,18 @@ impl Conn {
             },
         };
         if let Some(n) = seq_ack {
-            self.shared.seq_ack(self.index, n);
+            self.state.seq_ack(self.index, n);
         }
-        if !self.shared.attempt(session_id) {
+        if !self.state.attempt(session_id) {
             return self.close(RATE_LIMITED).await;
         }
         if let Some(code) = self.refuse_resume {
             // A refused session is gone for good, as on Discord.
-            self.shared.forget_session(session_id);
+            self.state.forget_session(session_id);
             return self.close(code).await;
         }
         let pending = std::mem::take(&mut self.pending);
-        let resumed = self.shared.resume(
+        let resumed = self.state.resume(
             self.index,
             self.tx.clone(),
             session_id,
@@ -433,22 +426,14 @@ impl Conn {
             }
         };
         self.session = Some(bound);
-        if self.fire(|t| matches!(t, Trigger::BeforeReady)).await == Flow::End {
-            return Flow::End;
-        }
+        self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // The session had Ready once: it stays resumable whatever happens here.
         self.announced = true;
-        if self.send_auto(Message::text(wire::RESUMED)).await == Flow::End {
-            return Flow::End;
-        }
-        if self.send_all(replay).await == Flow::End {
-            return Flow::End;
-        }
+        self.send_auto(Message::text(wire::RESUMED)).await?;
+        self.send_all(replay).await?;
         // Pushes scheduled at BeforeReady follow the replay.
         for push in std::mem::take(&mut self.pending) {
-            if self.push(push).await == Flow::End {
-                return Flow::End;
-            }
+            self.push(push).await?;
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -460,22 +445,20 @@ impl Conn {
         };
         let ack = Message::text(wire::heartbeat_ack(nonce));
         if let Some(n) = d.get("seq_ack").and_then(Value::as_i64) {
-            self.shared.seq_ack(self.index, n);
+            self.state.seq_ack(self.index, n);
         }
         self.heartbeats = self.heartbeats.saturating_add(1);
         let now = Instant::now();
-        let flow = match self.acks {
-            AckMode::Immediate if self.delayed_acks.is_empty() => self.send_auto(ack).await,
+        match self.acks {
+            AckMode::Immediate if self.delayed_acks.is_empty() => self.send_auto(ack).await?,
             // Still behind delayed ones: it must not overtake them.
             AckMode::Immediate => self.delay_ack(now, ack),
-            AckMode::Withheld => Flow::Continue,
-            AckMode::Delayed(delay) => match now.checked_add(delay) {
-                Some(due) => self.delay_ack(due, ack),
-                None => Flow::Continue,
-            },
-        };
-        if flow == Flow::End {
-            return Flow::End;
+            AckMode::Withheld => {}
+            AckMode::Delayed(delay) => {
+                if let Some(due) = now.checked_add(delay) {
+                    self.delay_ack(due, ack);
+                }
+            }
         }
         let n = self.heartbeats;
         self.fire(move |t| matches!(t, Trigger::AfterHeartbeats(k) if *k == n))
@@ -484,13 +467,12 @@ impl Conn {
 
     /// Queues an ACK; ACKs go out in the order of their heartbeats (a shorter
     /// delay set later waits behind longer ones already queued).
-    fn delay_ack(&mut self, due: Instant, ack: Message) -> Flow {
+    fn delay_ack(&mut self, due: Instant, ack: Message) {
         if self.delayed_acks.len() >= MAX_DELAYED_ACKS {
             debug!(index = self.index, "too many delayed ACKs; dropping one");
-            return Flow::Continue;
+            return;
         }
         self.delayed_acks.push_back((due, ack));
-        Flow::Continue
     }
 
     async fn on_select_protocol(&mut self, d: &Value) -> Flow {
@@ -525,9 +507,7 @@ impl Conn {
             .is_some_and(|(due, _)| *due <= now)
         {
             if let Some((_, ack)) = self.delayed_acks.pop_front() {
-                if self.send_auto(ack).await == Flow::End {
-                    return Flow::End;
-                }
+                self.send_auto(ack).await?;
             }
         }
         let opened = self.opened;
@@ -547,18 +527,16 @@ impl Conn {
             }
             self.fired[i] = true;
             let action = self.steps[i].action.clone();
-            if self.act(action).await == Flow::End {
-                return Flow::End;
-            }
+            self.act(action).await?;
         }
-        Flow::Continue
+        Ok(())
     }
 
     async fn act(&mut self, action: Action) -> Flow {
         match action {
             Action::WithholdAcks => {
                 self.acks = AckMode::Withheld;
-                Flow::Continue
+                Ok(())
             }
             Action::DelayAcks(delay) => {
                 self.acks = if delay.is_zero() {
@@ -566,36 +544,34 @@ impl Conn {
                 } else {
                     AckMode::Delayed(delay)
                 };
-                Flow::Continue
+                Ok(())
             }
             Action::Close(code) => self.close(code).await,
             Action::Reset => self.reset(),
             Action::GoSilent => {
                 self.silent = true;
                 self.delayed_acks.clear();
-                Flow::Continue
+                Ok(())
             }
             Action::RefuseResume(code) => {
                 self.refuse_resume = Some(code);
-                Flow::Continue
+                Ok(())
             }
             Action::Push(push) => self.push(push).await,
             Action::SendMalformed => self.send(Message::text(wire::MALFORMED)).await,
             Action::SendUnknownOp => {
-                if self.send(Message::text(wire::UNKNOWN_OP_TEXT)).await == Flow::End {
-                    return Flow::End;
-                }
+                self.send(Message::text(wire::UNKNOWN_OP_TEXT)).await?;
                 let binary = ServerPush::DaveBinary {
                     op: wire::UNKNOWN_BINARY_OP,
                     payload: vec![0xde, 0xad],
                 };
                 let msg = match &self.session {
-                    Some(bound) => self.shared.push_from(self.index, bound, &binary),
+                    Some(bound) => self.state.push_from(self.index, bound, &binary),
                     None => Some(binary.encode(0)),
                 };
                 match msg {
                     Some(msg) => self.send(msg).await,
-                    None => Flow::Continue,
+                    None => Ok(()),
                 }
             }
             Action::SendOversized(len) => self.send(Message::text(wire::oversized(len))).await,
@@ -616,17 +592,15 @@ impl Conn {
             // Nothing numbered goes out before Ready.
             _ => {
                 self.pending.push(push);
-                return Flow::Continue;
+                return Ok(());
             }
         };
-        let Some(msg) = self.shared.push_from(self.index, &bound, &push) else {
-            return Flow::Continue;
+        let Some(msg) = self.state.push_from(self.index, &bound, &push) else {
+            return Ok(());
         };
         // Pushes from outside got lower seqs; they must go out first.
         while let Ok(earlier) = self.rx.try_recv() {
-            if self.send_auto(earlier).await == Flow::End {
-                return Flow::End;
-            }
+            self.send_auto(earlier).await?;
         }
         self.send_auto(msg).await
     }

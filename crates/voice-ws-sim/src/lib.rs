@@ -73,8 +73,8 @@ mod push;
 mod record;
 pub mod scenario;
 mod session;
-mod shared;
 mod sim;
+mod state;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod wire;

@@ -14,7 +14,9 @@ pub(crate) struct Live {
     pub(crate) tx: UnboundedSender<Message>,
 }
 
-pub(crate) struct Session {
+/// A voice session as the gateway keeps it (not the client's
+/// `voice_ws_proto::Session`).
+pub(crate) struct GatewaySession {
     pub(crate) token: String,
     pub(crate) ssrc: u32,
     /// Tells apart two sessions created under the same session id.
@@ -29,7 +31,7 @@ pub(crate) struct Session {
     replay: ReplayBuffer,
 }
 
-impl Session {
+impl GatewaySession {
     pub(crate) fn new(
         token: String,
         ssrc: u32,

@@ -15,7 +15,7 @@ use crate::config::SimConfig;
 use crate::connection;
 use crate::push::ServerPush;
 use crate::record::ConnectionLog;
-use crate::shared::Shared;
+use crate::state::SimState;
 
 /// A running local voice gateway.
 ///
@@ -23,7 +23,7 @@ use crate::shared::Shared;
 /// frames) once the runtime gets to it; [`Sim::shutdown`] does the same and
 /// waits for it.
 pub struct Sim {
-    shared: Arc<Shared>,
+    state: Arc<SimState>,
     addr: SocketAddr,
     accepted: watch::Receiver<usize>,
     stop: Option<oneshot::Sender<()>>,
@@ -48,13 +48,13 @@ impl Sim {
         let runtime = Handle::try_current().map_err(io::Error::other)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
         let addr = listener.local_addr()?;
-        let (shared, accepted) = Shared::new(config, addr.port());
-        let shared = Arc::new(shared);
+        let (state, accepted) = SimState::new(config, addr.port());
+        let state = Arc::new(state);
         let (stop, stopped) = oneshot::channel();
-        let task = runtime.spawn(accept_loop(listener, shared.clone(), stopped));
+        let task = runtime.spawn(accept_loop(listener, state.clone(), stopped));
         debug!(%addr, "voice gateway sim listening");
         Ok(Sim {
-            shared,
+            state,
             addr,
             accepted,
             stop: Some(stop),
@@ -79,12 +79,12 @@ impl Sim {
 
     /// The configuration it runs with.
     pub fn config(&self) -> &SimConfig {
-        &self.shared.config
+        &self.state.config
     }
 
     /// Snapshot of every accepted connection's traffic so far, in accept order.
     pub fn connections(&self) -> Vec<ConnectionLog> {
-        self.shared.logs()
+        self.state.logs()
     }
 
     /// Waits until at least `n` TCP connections were accepted; `false` on timeout.
@@ -104,7 +104,7 @@ impl Sim {
     /// connection. `Raw*` messages go only to a live connection. Pushes made
     /// before any session got Ready are held and sent after the first Ready.
     pub fn push(&self, msg: ServerPush) {
-        self.shared.push_active(msg);
+        self.state.push_active(msg);
     }
 
     /// Stops accepting, ends every connection and waits for that.
@@ -118,7 +118,7 @@ impl Sim {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+async fn accept_loop(listener: TcpListener, state: Arc<SimState>, mut stop: oneshot::Receiver<()>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -126,8 +126,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    let index = shared.open(peer);
-                    connections.spawn(connection::run(shared.clone(), index, tcp));
+                    let index = state.open(peer);
+                    connections.spawn(connection::run(state.clone(), index, tcp));
                 }
                 Err(error) => {
                     // Usually out of file descriptors; back off instead of spinning.

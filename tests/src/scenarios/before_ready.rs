@@ -1,11 +1,9 @@
 //! Resume only a session that reached Ready (docs/protocol.md, "Resume").
 
-use voice_ws_proto::Event;
-use voice_ws_sim::scenario;
-
 use crate::{
-    Driver, HEARTBEAT_MS, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for, fast_config,
-    first_received_json, is_ready, start_sim,
+    Driver, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for, fast_config,
+    first_received_json, identify_attempt, is_ready, is_session_invalidated, scenario_config,
+    start_sim,
 };
 
 /// The `drop-before-ready` scenario: the gateway resets the first socket
@@ -13,30 +11,15 @@ use crate::{
 /// answers a Resume of it with 4006, as Discord does), so the next socket
 /// identifies again with the same credentials and gets Ready.
 pub async fn a_drop_before_ready_identifies_again(driver: &impl Driver) {
-    let config = scenario::config("drop-before-ready")
-        .expect("the sim has a drop-before-ready scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS);
-    let sim = start_sim(config).await;
+    let sim = start_sim(scenario_config("drop-before-ready")).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
     let seen = collect_until(&mut events, is_ready, WAIT).await;
     assert!(
-        seen.iter().any(|e| matches!(
-            e,
-            Event::Reconnecting {
-                attempt: 1,
-                resume: false,
-                ..
-            }
-        )),
+        seen.iter().any(|e| identify_attempt(e) == Some(1)),
         "{seen:#?}"
     );
-    assert!(
-        !seen
-            .iter()
-            .any(|e| matches!(e, Event::SessionInvalidated { .. })),
-        "{seen:#?}"
-    );
+    assert!(!seen.iter().any(is_session_invalidated), "{seen:#?}");
     let conns = sim.connections();
     assert_eq!(conns.len(), 2);
     for conn in &conns {

@@ -7,7 +7,7 @@ use voice_ws_sim::{Action, ConnectionPlan, RecordedFrame, ServerPush, Trigger};
 
 use crate::{
     Driver, DriverHandle, WAIT, collect_until, credentials_for, eventually, fast_config, is_ready,
-    message, received_heartbeats, sim_config, start_sim,
+    message, sim_config, start_sim, wait_for_seq_ack,
 };
 
 /// The first seq: `0x7B` is `{`, so both binary frames below start with `{{`.
@@ -83,10 +83,5 @@ pub async fn binary_frames_by_frame_type(driver: &impl Driver) {
             .any(|r| r.frame == RecordedFrame::Binary(b"\x1akey-package".to_vec()))
     })
     .await;
-    eventually("heartbeats acknowledge 31612", WAIT, || {
-        received_heartbeats(&sim.connections()[0])
-            .iter()
-            .any(|b| b.seq_ack == 31612)
-    })
-    .await;
+    wait_for_seq_ack(&sim, 0, 31612).await;
 }

@@ -6,7 +6,8 @@ use voice_ws_proto::{CloseCode, Event};
 use voice_ws_sim::ConnectionPlan;
 
 use crate::{
-    Driver, WAIT, assert_quiet, collect_until, credentials_for, fast_config, sim_config, start_sim,
+    Driver, WAIT, assert_quiet, collect_until, credentials_for, fast_config, is_reconnecting,
+    sim_config, start_sim,
 };
 
 /// 4020 (bad request) after Ready: a new session would send the same
@@ -24,10 +25,7 @@ pub async fn close_4020_is_fatal(driver: &impl Driver) {
         }
         other => panic!("{other:#?}"),
     }
-    assert!(
-        !seen.iter().any(|e| matches!(e, Event::Reconnecting { .. })),
-        "{seen:#?}"
-    );
+    assert!(!seen.iter().any(is_reconnecting), "{seen:#?}");
     assert_quiet(&mut events, Duration::from_millis(500)).await;
     assert_eq!(sim.connections().len(), 1);
 }

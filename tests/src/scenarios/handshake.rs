@@ -7,9 +7,9 @@ use voice_ws_proto::codec::SelectProtocol;
 use voice_ws_proto::{ClientMessage, Event};
 
 use crate::{
-    Driver, DriverHandle, SERVER_ID, SESSION_ID, TOKEN, USER_ID, WAIT, collect_until,
-    credentials_for, fast_config, first_received_json, is_ready, is_session_description,
-    next_event_matching, sim_config, start_sim,
+    Driver, DriverHandle, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for, fast_config,
+    first_received_json, identify_json, is_ready, is_session_description, next_event_matching,
+    sim_config, start_sim,
 };
 
 /// A healthy gateway. The client sends Identify with the literal fields of
@@ -36,16 +36,7 @@ pub async fn handshake(driver: &impl Driver) {
 
     let conn = &sim.connections()[0];
     assert_eq!(conn.path.as_deref(), Some("/?v=8"));
-    assert_eq!(
-        first_received_json(conn),
-        json!({"op": 0, "d": {
-            "server_id": SERVER_ID,
-            "user_id": USER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "max_dave_protocol_version": 1,
-        }})
-    );
+    assert_eq!(first_received_json(conn), identify_json(SESSION_ID, TOKEN));
     let sent_ready = conn
         .sent_json()
         .into_iter()

@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use voice_ws_proto::{CloseCode, Event, Invalidation, Token};
 use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
-    Driver, DriverHandle, SERVER_ID, SESSION_ID, TOKEN, USER_ID, WAIT, assert_quiet, collect_until,
-    credentials_for, eventually, fast_config, first_received_json, is_ready, message_seqs,
-    received_heartbeats, sim_config, speaking_push, start_sim,
+    Driver, DriverHandle, WAIT, assert_quiet, collect_past_ready, collect_until, credentials_for,
+    eventually, fast_config, first_received_json, identify_json, is_ready, is_session_invalidated,
+    message_seqs, received_heartbeats, resume_json, sim_config, speaking_push, start_sim,
 };
 
 /// The second session's id and token, as the main gateway would hand them over.
@@ -32,15 +31,7 @@ pub async fn refused_resume_waits_for_new_credentials(driver: &impl Driver) {
     let sim = start_sim(sim_config(vec![first, second]).with_start_seq(0)).await;
     let (handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(
-        collect_until(
-            &mut events,
-            |e| matches!(e, Event::SessionInvalidated { .. }),
-            WAIT,
-        )
-        .await,
-    );
+    let seen = collect_past_ready(&mut events, is_session_invalidated).await;
     let code = Some(CloseCode::SESSION_NO_LONGER_VALID);
     let reason = Invalidation::ClosedByServer;
     assert_eq!(
@@ -60,15 +51,7 @@ pub async fn refused_resume_waits_for_new_credentials(driver: &impl Driver) {
     assert_quiet(&mut events, Duration::from_millis(500)).await;
     let conns = sim.connections();
     assert_eq!(conns.len(), 2, "no connection without new credentials");
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": 0,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(0));
     assert_eq!(conns[1].server_close(), Some(Some(4006)));
 
     let mut fresh = credentials_for(&sim);
@@ -84,13 +67,7 @@ pub async fn refused_resume_waits_for_new_credentials(driver: &impl Driver) {
     assert_eq!(conns.len(), 3);
     assert_eq!(
         first_received_json(&conns[2]),
-        json!({"op": 0, "d": {
-            "server_id": SERVER_ID,
-            "user_id": USER_ID,
-            "session_id": NEW_SESSION_ID,
-            "token": NEW_TOKEN,
-            "max_dave_protocol_version": 1,
-        }})
+        identify_json(NEW_SESSION_ID, NEW_TOKEN)
     );
     eventually("a heartbeat on the new session", WAIT, || {
         !received_heartbeats(&sim.connections()[2]).is_empty()

@@ -7,8 +7,8 @@ use voice_ws_proto::{ClientMessage, CloseCode, Event, SendError};
 use voice_ws_sim::SimConfig;
 
 use crate::{
-    Driver, DriverHandle, WAIT, collect_to_end, collect_until, credentials_for, eventually,
-    fast_config, is_heartbeat_ack, is_ready, received_closes, sim_config, start_sim,
+    Driver, DriverHandle, WAIT, collect_to_end, collect_until, credentials_for, fast_config,
+    is_heartbeat_ack, is_ready, received_closes, sim_config, start_sim, wait_for_end,
 };
 
 /// Heartbeat interval of the absence checks here: a wide gap to look into.
@@ -44,10 +44,7 @@ pub async fn graceful_close(driver: &impl Driver) {
     assert_eq!(seen.last(), Some(&Event::Stopped { code }), "{seen:#?}");
     assert_eq!(handle.send(speaking()).await, Err(SendError::Ended));
 
-    eventually("the gateway saw the connection end", WAIT, || {
-        sim.connections()[0].ended_at.is_some()
-    })
-    .await;
+    wait_for_end(&sim, 0).await;
     let conns = sim.connections();
     assert_eq!(conns[0].closed_by_client, Some(Some(1000)));
     assert_eq!(received_closes(&conns[0]), [Some(1000)]);
@@ -67,10 +64,7 @@ pub async fn force_close_is_silent(driver: &impl Driver) {
     let before = sim.connections()[0].received.clone();
     handle.force_close();
     collect_to_end(&mut events, WAIT).await;
-    eventually("the gateway saw the socket end", WAIT, || {
-        sim.connections()[0].ended_at.is_some()
-    })
-    .await;
+    wait_for_end(&sim, 0).await;
     assert_eq!(handle.send(speaking()).await, Err(SendError::Ended));
     tokio::time::sleep(Duration::from_millis(600)).await;
 
@@ -89,10 +83,7 @@ pub async fn dropping_the_handle_closes(driver: &impl Driver) {
 
     drop(handle);
     collect_to_end(&mut events, WAIT).await;
-    eventually("the gateway saw the socket end", WAIT, || {
-        sim.connections()[0].ended_at.is_some()
-    })
-    .await;
+    wait_for_end(&sim, 0).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(sim.connections().len(), 1, "no reconnect after the drop");
 }

@@ -4,13 +4,13 @@
 use serde_json::json;
 use voice_ws_proto::codec::{DecodeError, Incoming, ServerMessage, SpeakingUpdate, UnknownPayload};
 use voice_ws_proto::{CloseCode, Event};
-use voice_ws_sim::{Action, ConnectionPlan, Trigger, scenario};
+use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
-    Driver, DriverHandle, HEARTBEAT_MS, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until,
-    credentials_for, eventually, fast_config, first_received_json, is_heartbeat_ack, is_message,
-    is_ready, is_resumed, message, message_seqs, next_event_matching, received_heartbeats,
-    sent_seqs, sim_config, speaking_push, start_sim,
+    Driver, DriverHandle, WAIT, collect_past_ready, collect_until, credentials_for, eventually,
+    fast_config, first_received_json, is_heartbeat_ack, is_message, is_ready, is_resumed, message,
+    message_seqs, next_event_matching, resume_attempt, resume_json, scenario_config, sent_seqs,
+    sim_config, speaking_push, start_sim, wait_for_client_close, wait_for_seq_ack,
 };
 
 /// The `malformed` scenario: after Ready the gateway sends `{"op":` (not
@@ -21,9 +21,7 @@ use crate::{
 /// stays up (no Disconnected, heartbeats still ACKed, one connection, no
 /// close frame from the client), and the next heartbeats acknowledge seq 1.
 pub async fn malformed_frames_keep_the_session(driver: &impl Driver) {
-    let config = scenario::config("malformed")
-        .expect("the sim has a malformed scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS)
+    let config = scenario_config("malformed")
         // Literal seqs below: the sim's start seq is random by default.
         .with_start_seq(0);
     let sim = start_sim(config).await;
@@ -86,12 +84,7 @@ pub async fn malformed_frames_keep_the_session(driver: &impl Driver) {
         })
     );
 
-    eventually("heartbeats acknowledge seq 1", WAIT, || {
-        received_heartbeats(&sim.connections()[0])
-            .iter()
-            .any(|b| b.seq_ack == 1)
-    })
-    .await;
+    wait_for_seq_ack(&sim, 0, 1).await;
     eventually("the counters saw two invalid frames", WAIT, || {
         handle.stats().invalid_frames == 2
     })
@@ -125,8 +118,7 @@ pub async fn oversized_frame_closes_1009_and_resumes(driver: &impl Driver) {
     config.transport.max_message_size = LIMIT;
     let (_handle, mut events) = driver.connect(config, credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(collect_until(&mut events, is_resumed, WAIT).await);
+    let mut seen = collect_past_ready(&mut events, is_resumed).await;
     let invalid = seen
         .iter()
         .position(|e| {
@@ -145,17 +137,7 @@ pub async fn oversized_frame_closes_1009_and_resumes(driver: &impl Driver) {
         },
         "{seen:#?}"
     );
-    assert!(
-        matches!(
-            seen[invalid + 2],
-            Event::Reconnecting {
-                attempt: 1,
-                resume: true,
-                ..
-            }
-        ),
-        "{seen:#?}"
-    );
+    assert_eq!(resume_attempt(&seen[invalid + 2]), Some(1), "{seen:#?}");
     sim.push(speaking_push("1002", 2));
     seen.push(next_event_matching(&mut events, is_message, WAIT).await);
     assert_eq!(
@@ -166,20 +148,7 @@ pub async fn oversized_frame_closes_1009_and_resumes(driver: &impl Driver) {
 
     let conns = sim.connections();
     assert_eq!(conns.len(), 2);
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": 0,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(0));
     assert_eq!(sent_seqs(&conns[1]), [1], "no replay: seq 0 was taken");
-    eventually(
-        "the client's close frame on connection 0 carries 1009",
-        WAIT,
-        || sim.connections()[0].closed_by_client == Some(Some(1009)),
-    )
-    .await;
+    wait_for_client_close(&sim, 0, 1009).await;
 }

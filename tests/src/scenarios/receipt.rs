@@ -4,48 +4,18 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use serde_json::json;
-use voice_ws_proto::codec::ServerMessage;
 use voice_ws_proto::{CloseCode, Event};
 use voice_ws_sim::{Action, ConnectionPlan, Sim, Trigger};
 
 use crate::{
-    Driver, DriverHandle, EventStream, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until,
-    credentials_for, eventually, fast_config, first_received_json, is_ready, is_resumed,
-    sim_config, speaking_push, start_sim,
+    Driver, DriverHandle, WAIT, collect_speaking, collect_until, credentials_for, eventually,
+    fast_config, first_received_json, is_ready, is_resumed, resume_json, sim_config, speaking_push,
+    start_seqs, start_sim,
 };
 
 /// Speaking messages the gateway pushes (ssrc 1..=N). More than the
 /// driver's event buffer (32) holds, so some wait in the core.
 const PUSHED: u32 = 40;
-
-/// The ssrc of a Speaking message, if `event` is one.
-fn speaking_ssrc(event: &Event) -> Option<u32> {
-    match event {
-        Event::Message(m) => match &m.message {
-            ServerMessage::Speaking(s) => Some(s.ssrc),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Reads events until `n` Speaking messages came; returns their ssrcs and
-/// every event read.
-async fn read_speaking(events: &mut EventStream, n: usize) -> (Vec<u32>, Vec<Event>) {
-    let mut ssrcs = Vec::new();
-    let mut seen = Vec::new();
-    while ssrcs.len() < n {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap_or_else(|_| panic!("only {} of {n} Speaking: {seen:#?}", ssrcs.len()))
-            .unwrap_or_else(|| panic!("events ended: {seen:#?}"));
-        ssrcs.extend(speaking_ssrc(&event));
-        seen.push(event);
-    }
-    (ssrcs, seen)
-}
 
 /// The seq the gateway gave its `k`th numbered message (0-based) on `sim`'s
 /// first session.
@@ -79,16 +49,11 @@ pub async fn seq_ack_is_what_was_received(driver: &impl Driver) {
     let last = nth_seq(&sim, 39);
     assert_eq!(
         first_received_json(&sim.connections()[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": last,
-        }}),
-        "start seq {:?}",
-        sim.connections()[0].start_seq
+        resume_json(i64::from(last)),
+        "{}",
+        start_seqs(&sim.connections())
     );
-    let (mut ssrcs, _) = read_speaking(&mut events, PUSHED as usize).await;
+    let (mut ssrcs, _) = collect_speaking(&mut events, PUSHED as usize).await;
     // The drop and the resume come after the messages queued before them.
     let seen = collect_until(&mut events, is_resumed, WAIT).await;
     assert!(
@@ -100,7 +65,7 @@ pub async fn seq_ack_is_what_was_received(driver: &impl Driver) {
     );
     sim.push(speaking_push("1001", 41));
     sim.push(speaking_push("1001", 42));
-    ssrcs.extend(read_speaking(&mut events, 2).await.0);
+    ssrcs.extend(collect_speaking(&mut events, 2).await.0);
     assert_eq!(ssrcs, (1..=42).collect::<Vec<_>>(), "each once, in order");
     assert_eq!(
         sim.connections()[1].server_close(),
@@ -141,7 +106,7 @@ pub async fn a_full_queue_refuses_and_the_replay_brings_it_back(driver: &impl Dr
         "not a session-ending close"
     );
 
-    let (ssrcs, seen) = read_speaking(&mut events, 80).await;
+    let (ssrcs, seen) = collect_speaking(&mut events, 80).await;
     assert_eq!(
         ssrcs,
         (1..=80).collect::<Vec<_>>(),

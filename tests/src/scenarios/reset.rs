@@ -1,13 +1,12 @@
 //! A TCP reset (no close frame): resume.
 
-use serde_json::json;
 use voice_ws_proto::Event;
 use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
-    Driver, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for, fast_config,
-    first_received_json, is_ready, is_resumed, message_seqs, received_closes, sent_seqs,
-    sim_config, speaking_push, start_sim,
+    Driver, collect_past_ready, credentials_for, fast_config, first_received_json, is_resumed,
+    message_seqs, received_closes, resume_attempt, resume_json, sent_seqs, sim_config,
+    speaking_push, start_sim,
 };
 
 /// Connection 0 sends seq 0 after Ready and is reset at the TCP level after
@@ -23,8 +22,7 @@ pub async fn reset_resumes(driver: &impl Driver) {
     let sim = start_sim(sim_config(vec![plan]).with_start_seq(0)).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(collect_until(&mut events, is_resumed, WAIT).await);
+    let seen = collect_past_ready(&mut events, is_resumed).await;
     let drop = seen
         .iter()
         .position(|e| {
@@ -34,17 +32,7 @@ pub async fn reset_resumes(driver: &impl Driver) {
             }
         })
         .unwrap_or_else(|| panic!("Disconnected without a code: {seen:#?}"));
-    assert!(
-        matches!(
-            seen[drop + 1],
-            Event::Reconnecting {
-                attempt: 1,
-                resume: true,
-                ..
-            }
-        ),
-        "{seen:#?}"
-    );
+    assert_eq!(resume_attempt(&seen[drop + 1]), Some(1), "{seen:#?}");
     assert!(!seen.contains(&Event::Zombified), "{seen:#?}");
     assert_eq!(message_seqs(&seen), [Some(0)], "{seen:#?}");
 
@@ -52,15 +40,7 @@ pub async fn reset_resumes(driver: &impl Driver) {
     assert_eq!(conns.len(), 2);
     assert_eq!(conns[0].closed_by_client, None);
     assert!(received_closes(&conns[0]).is_empty());
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": 0,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(0));
     assert!(
         !conns[1].received_ops().contains(&0),
         "never Identify after a reset"

@@ -6,9 +6,9 @@ use voice_ws_proto::{ClientMessage, CloseCode, Event};
 use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
-    Driver, DriverHandle, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for,
-    eventually, fast_config, first_received_json, is_disconnected, is_ready, is_resumed,
-    message_seqs, received_closes, sim_config, speaking_push, start_sim,
+    Driver, DriverHandle, WAIT, collect_past_ready, collect_until, credentials_for, eventually,
+    fast_config, first_received_json, is_disconnected, is_resumed, message_seqs, received_closes,
+    resume_attempt, resume_json, sim_config, speaking_push, start_sim,
 };
 
 /// Connection 0 sends Ready, seq 0, then closes with 4015. The application
@@ -24,8 +24,7 @@ pub async fn close_4015_resumes(driver: &impl Driver) {
     let sim = start_sim(sim_config(vec![plan]).with_start_seq(0)).await;
     let (handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(collect_until(&mut events, is_disconnected, WAIT).await);
+    let seen = collect_past_ready(&mut events, is_disconnected).await;
     assert_eq!(
         seen.last(),
         Some(&Event::Disconnected {
@@ -45,15 +44,9 @@ pub async fn close_4015_resumes(driver: &impl Driver) {
         .await
         .expect("a send while reconnecting is held, not refused");
     let resumed = collect_until(&mut events, is_resumed, WAIT).await;
-    assert!(
-        matches!(
-            resumed.first(),
-            Some(Event::Reconnecting {
-                attempt: 1,
-                resume: true,
-                ..
-            })
-        ),
+    assert_eq!(
+        resumed.first().and_then(resume_attempt),
+        Some(1),
         "{resumed:#?}"
     );
 
@@ -65,15 +58,7 @@ pub async fn close_4015_resumes(driver: &impl Driver) {
         [Some(4015)],
         "the client answers the close frame with its code"
     );
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": 0,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(0));
     assert!(
         !conns[1].received_ops().contains(&0),
         "never Identify after 4015"

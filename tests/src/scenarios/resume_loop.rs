@@ -7,8 +7,8 @@ use voice_ws_proto::{CloseCode, Event, Invalidation};
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Trigger};
 
 use crate::{
-    Driver, WAIT, assert_quiet, collect_until, credentials_for, fast_config, is_ready, sim_config,
-    start_sim,
+    Driver, assert_quiet, collect_past_ready, credentials_for, fast_config, is_session_invalidated,
+    reconnect_attempts, sim_config, start_sim,
 };
 
 /// After Ready the gateway pushes a numbered 8 KiB message to a client
@@ -28,15 +28,7 @@ pub async fn a_replayed_oversized_message_ends_the_session(driver: &impl Driver)
     config.transport.max_message_size = 4 * 1024;
     let (_handle, mut events) = driver.connect(config, credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(
-        collect_until(
-            &mut events,
-            |e| matches!(e, Event::SessionInvalidated { .. }),
-            WAIT,
-        )
-        .await,
-    );
+    let seen = collect_past_ready(&mut events, is_session_invalidated).await;
     match seen.last() {
         Some(Event::SessionInvalidated {
             code,
@@ -47,14 +39,7 @@ pub async fn a_replayed_oversized_message_ends_the_session(driver: &impl Driver)
         }
         other => panic!("expected a resume-loop invalidation, got {other:#?}"),
     }
-    let attempts: Vec<u32> = seen
-        .iter()
-        .filter_map(|e| match e {
-            Event::Reconnecting { attempt, .. } => Some(*attempt),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(attempts, [1, 2, 3], "{seen:#?}");
+    assert_eq!(reconnect_attempts(&seen), [1, 2, 3], "{seen:#?}");
 
     assert_quiet(&mut events, Duration::from_secs(1)).await;
     let conns = sim.connections();

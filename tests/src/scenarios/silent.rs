@@ -1,14 +1,13 @@
 //! A half-open socket: the gateway stops sending but keeps the socket open.
 
-use serde_json::json;
 use voice_ws_proto::Event;
 use voice_ws_proto::codec::{ClientsConnect, Incoming, ServerMessage, SpeakingUpdate};
-use voice_ws_sim::scenario;
 
 use crate::{
-    Driver, HEARTBEAT_MS, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for,
-    eventually, fast_config, first_received_json, is_heartbeat_ack, is_message,
-    next_event_matching, received_heartbeats, sent_seqs, start_sim, through_zombie_to_resumed,
+    Driver, WAIT, collect_until, credentials_for, fast_config, first_received_json,
+    is_heartbeat_ack, is_message, next_event_matching, received_heartbeats, resume_json,
+    scenario_config, sent_seqs, start_sim, through_zombie_to_resumed, wait_for_client_close,
+    wait_for_seq_ack,
 };
 
 /// The `silent` scenario: connection 0 goes silent right after Ready, and
@@ -19,9 +18,7 @@ use crate::{
 /// (`seq_ack` -1), the gateway replays seqs 0 and 1, and the application
 /// gets both exactly once, after Resumed, with the content pushed.
 pub async fn silent_socket_resumes_with_replay(driver: &impl Driver) {
-    let config = scenario::config("silent")
-        .expect("the sim has a silent scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS)
+    let config = scenario_config("silent")
         // Literal seqs below: the sim's start seq is random by default.
         .with_start_seq(0);
     let sim = start_sim(config).await;
@@ -61,28 +58,10 @@ pub async fn silent_socket_resumes_with_replay(driver: &impl Driver) {
         "only Hello and Ready before the silence"
     );
     assert_eq!(received_heartbeats(&conns[0]).len(), 1);
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": -1,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(-1));
     assert_eq!(sent_seqs(&conns[1]), [0, 1], "the replay");
-    eventually(
-        "the client's close frame on connection 0 carries 4000",
-        WAIT,
-        || sim.connections()[0].closed_by_client == Some(Some(4000)),
-    )
-    .await;
-    eventually("heartbeats on connection 1 acknowledge seq 1", WAIT, || {
-        received_heartbeats(&sim.connections()[1])
-            .iter()
-            .any(|b| b.seq_ack == 1)
-    })
-    .await;
+    wait_for_client_close(&sim, 0, 4000).await;
+    wait_for_seq_ack(&sim, 1, 1).await;
     // Nothing delivered twice: no third message arrives with the next beats.
     let later = collect_until(&mut events, is_heartbeat_ack, WAIT).await;
     assert!(!later.iter().any(is_message), "{later:#?}");

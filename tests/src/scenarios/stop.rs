@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use voice_ws_proto::{CloseCode, Endpoint, Event};
-use voice_ws_sim::scenario;
 
 use crate::{
-    Driver, DriverHandle, HEARTBEAT_MS, WAIT, assert_quiet, collect_to_end, collect_until,
-    credentials_for, fast_config, first_received_json, is_ready, received_closes, sim_config,
-    start_sim,
+    Driver, DriverHandle, WAIT, assert_quiet, collect_to_end, collect_until, credentials_for,
+    fast_config, first_received_json, is_ready, is_reconnecting, received_closes, scenario_config,
+    sim_config, start_sim,
 };
 
 /// The `kick` scenario: 4014 right after Ready. The application sees
@@ -20,10 +19,7 @@ use crate::{
 /// the new token, Ready) on the same handle. Only the application's close
 /// ends the stream.
 pub async fn close_4014_stops(driver: &impl Driver) {
-    let config = scenario::config("kick")
-        .expect("the sim has a kick scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS);
-    let sim = start_sim(config).await;
+    let sim = start_sim(scenario_config("kick")).await;
     let (handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
     let code = Some(CloseCode::DISCONNECTED);
@@ -37,10 +33,7 @@ pub async fn close_4014_stops(driver: &impl Driver) {
     });
     assert!(ready.is_some() && ready < closed, "{seen:#?}");
     assert_eq!(seen.last(), Some(&Event::Stopped { code }), "{seen:#?}");
-    assert!(
-        !seen.iter().any(|e| matches!(e, Event::Reconnecting { .. })),
-        "{seen:#?}"
-    );
+    assert!(!seen.iter().any(is_reconnecting), "{seen:#?}");
 
     assert_quiet(&mut events, Duration::from_secs(1)).await;
     let conns = sim.connections();

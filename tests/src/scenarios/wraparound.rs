@@ -1,13 +1,11 @@
 //! u16 sequence numbers wrap, also across a resume.
 
-use serde_json::json;
 use voice_ws_proto::{CloseCode, Event};
-use voice_ws_sim::scenario;
 
 use crate::{
-    Driver, HEARTBEAT_MS, SERVER_ID, SESSION_ID, TOKEN, WAIT, collect_until, credentials_for,
-    eventually, fast_config, first_received_json, is_disconnected, is_message, is_ready,
-    is_resumed, message_seqs, next_event_matching, received_heartbeats, sent_seqs, start_sim,
+    Driver, WAIT, collect_past_ready, collect_until, credentials_for, fast_config,
+    first_received_json, is_disconnected, is_message, is_resumed, message_seqs,
+    next_event_matching, resume_json, scenario_config, sent_seqs, start_sim, wait_for_seq_ack,
 };
 
 /// The `wraparound` scenario: seqs start at 65533; the application takes
@@ -17,14 +15,10 @@ use crate::{
 /// order: 0 follows 65535), and the application gets all six exactly once,
 /// in order; the heartbeats then acknowledge 2.
 pub async fn wraparound_resume(driver: &impl Driver) {
-    let config = scenario::config("wraparound")
-        .expect("the sim has a wraparound scenario")
-        .with_heartbeat_interval_ms(HEARTBEAT_MS);
-    let sim = start_sim(config).await;
+    let sim = start_sim(scenario_config("wraparound")).await;
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
-    let mut seen = collect_until(&mut events, is_ready, WAIT).await;
-    seen.extend(collect_until(&mut events, is_disconnected, WAIT).await);
+    let mut seen = collect_past_ready(&mut events, is_disconnected).await;
     assert_eq!(
         seen.last(),
         Some(&Event::Disconnected {
@@ -50,20 +44,7 @@ pub async fn wraparound_resume(driver: &impl Driver) {
     let conns = sim.connections();
     assert_eq!(conns.len(), 2);
     assert_eq!(sent_seqs(&conns[0]), [65533, 65534, 65535]);
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": 65535,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(65535));
     assert_eq!(sent_seqs(&conns[1]), [0, 1, 2], "the replay");
-    eventually("heartbeats on connection 1 acknowledge seq 2", WAIT, || {
-        received_heartbeats(&sim.connections()[1])
-            .iter()
-            .any(|b| b.seq_ack == 2)
-    })
-    .await;
+    wait_for_seq_ack(&sim, 1, 2).await;
 }

@@ -1,14 +1,12 @@
 //! ACKs withheld: the client declares the socket a zombie and resumes.
 
-use serde_json::json;
-use voice_ws_proto::Event;
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Trigger};
 
 use crate::{
-    Driver, SERVER_ID, SESSION_ID, TOKEN, WAIT, credentials_for, eventually, fast_config,
-    first_received_json, is_heartbeat_ack, message, message_seqs, next_event_matching,
-    received_heartbeats, sent_seqs, sim_config, speaking_push, start_sim,
-    through_zombie_to_resumed,
+    Driver, WAIT, credentials_for, fast_config, first_received_json, is_heartbeat_ack, message,
+    message_seqs, next_event_matching, received_heartbeats, resume_attempt, resume_json, sent_seqs,
+    sim_config, speaking_push, start_sim, through_zombie_to_resumed, wait_for_client_close,
+    wait_for_seq_ack,
 };
 
 /// Connection 0 pushes seq 0 after Ready, ACKs two heartbeats, pushes seq 1
@@ -42,17 +40,7 @@ pub async fn zombie_then_resume(driver: &impl Driver) {
     let (_handle, mut events) = driver.connect(fast_config(), credentials_for(&sim));
 
     let (mut seen, zombie) = through_zombie_to_resumed(&mut events).await;
-    assert!(
-        matches!(
-            seen[zombie + 2],
-            Event::Reconnecting {
-                attempt: 1,
-                resume: true,
-                ..
-            }
-        ),
-        "{seen:#?}"
-    );
+    assert_eq!(resume_attempt(&seen[zombie + 2]), Some(1), "{seen:#?}");
     let acks = seen[..zombie]
         .iter()
         .filter(|e| is_heartbeat_ack(e))
@@ -92,30 +80,12 @@ pub async fn zombie_then_resume(driver: &impl Driver) {
         [0, 1],
         "silent: 2 and 3 stayed buffered"
     );
-    assert_eq!(
-        first_received_json(&conns[1]),
-        json!({"op": 7, "d": {
-            "server_id": SERVER_ID,
-            "session_id": SESSION_ID,
-            "token": TOKEN,
-            "seq_ack": 1,
-        }})
-    );
+    assert_eq!(first_received_json(&conns[1]), resume_json(1));
     assert!(
         !conns[1].received_ops().contains(&0),
         "never Identify again"
     );
     assert_eq!(sent_seqs(&conns[1]), [2, 3], "the replay");
-    eventually(
-        "the client's close frame on connection 0 carries 4000",
-        WAIT,
-        || sim.connections()[0].closed_by_client == Some(Some(4000)),
-    )
-    .await;
-    eventually("heartbeats on connection 1 acknowledge seq 3", WAIT, || {
-        received_heartbeats(&sim.connections()[1])
-            .iter()
-            .any(|b| b.seq_ack == 3)
-    })
-    .await;
+    wait_for_client_close(&sim, 0, 4000).await;
+    wait_for_seq_ack(&sim, 1, 3).await;
 }

@@ -15,20 +15,22 @@ use tracing::debug;
 use crate::config::SimConfig;
 use crate::push::ServerPush;
 use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
-use crate::session::{Live, Session};
+use crate::session::{GatewaySession, Live};
 
-pub(crate) struct Shared {
+/// Everything the sim knows: connection logs, sessions, the push target.
+pub(crate) struct SimState {
     pub(crate) config: SimConfig,
     pub(crate) port: u16,
     start: Instant,
-    inner: Mutex<Inner>,
+    registry: Mutex<Registry>,
     accepted: watch::Sender<usize>,
 }
 
+/// The sessions and connection logs, behind [`SimState`]'s one mutex.
 #[derive(Default)]
-struct Inner {
+struct Registry {
     logs: Vec<ConnectionLog>,
-    sessions: HashMap<String, Session>,
+    sessions: HashMap<String, GatewaySession>,
     /// Target of [`Sim::push`](crate::Sim::push): the last session that got
     /// Ready or was resumed.
     active: Option<String>,
@@ -40,7 +42,7 @@ struct Inner {
     attempts: HashMap<String, VecDeque<Instant>>,
 }
 
-impl Inner {
+impl Registry {
     fn forget(&mut self, session_id: &str) {
         self.sessions.remove(session_id);
         if self.active.as_deref() == Some(session_id) {
@@ -86,22 +88,22 @@ pub(crate) struct Bound {
     pub(crate) dave_protocol_version: u16,
 }
 
-impl Shared {
+impl SimState {
     pub(crate) fn new(config: SimConfig, port: u16) -> (Self, watch::Receiver<usize>) {
         let (accepted, rx) = watch::channel(0);
-        let shared = Self {
+        let state = Self {
             config,
             port,
             start: Instant::now(),
-            inner: Mutex::new(Inner::default()),
+            registry: Mutex::new(Registry::default()),
             accepted,
         };
-        (shared, rx)
+        (state, rx)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Registry> {
         // A panic elsewhere must not take the recording down with it.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn elapsed(&self) -> Duration {
@@ -111,10 +113,10 @@ impl Shared {
     pub(crate) fn open(&self, peer: SocketAddr) -> usize {
         let at = self.elapsed();
         let count = {
-            let mut inner = self.lock();
-            let index = inner.logs.len();
-            inner.logs.push(ConnectionLog::new(index, peer, at));
-            inner.logs.len()
+            let mut registry = self.lock();
+            let index = registry.logs.len();
+            registry.logs.push(ConnectionLog::new(index, peer, at));
+            registry.logs.len()
         };
         self.accepted.send_replace(count);
         count - 1
@@ -170,11 +172,11 @@ impl Shared {
     /// served by it) keeps its buffer but has no live connection any more.
     pub(crate) fn end(&self, index: usize, bound: Option<&Bound>) {
         let at = self.elapsed();
-        let mut inner = self.lock();
-        if let Some(log) = inner.logs.get_mut(index) {
+        let mut registry = self.lock();
+        if let Some(log) = registry.logs.get_mut(index) {
             log.ended_at = Some(at);
         }
-        let session = bound.and_then(|b| inner.sessions.get_mut(&b.session_id));
+        let session = bound.and_then(|b| registry.sessions.get_mut(&b.session_id));
         if let Some(session) = session {
             if session.live.as_ref().is_some_and(|l| l.conn == index) {
                 session.live = None;
@@ -190,8 +192,8 @@ impl Shared {
             return true;
         };
         let now = Instant::now();
-        let mut inner = self.lock();
-        let times = inner.attempts.entry(session_id.to_owned()).or_default();
+        let mut registry = self.lock();
+        let times = registry.attempts.entry(session_id.to_owned()).or_default();
         while times
             .front()
             .is_some_and(|t| now.saturating_duration_since(*t) >= limit.window)
@@ -207,13 +209,13 @@ impl Shared {
             times.pop_front();
         }
         // Discord ends the session for good.
-        inner.forget(session_id);
+        registry.forget(session_id);
         false
     }
 
     /// Starts a new session (replacing one with the same id) served by `index`.
     /// It cannot be resumed, and [`Sim::push`](crate::Sim::push) does not
-    /// target it, until [`Shared::ready`] says Ready is going out.
+    /// target it, until [`SimState::ready`] says Ready is going out.
     pub(crate) fn identify(
         &self,
         index: usize,
@@ -221,12 +223,12 @@ impl Shared {
         identity: Identity,
     ) -> Bound {
         let mut guard = self.lock();
-        let inner = &mut *guard;
-        inner.sessions_created += 1;
-        let generation = inner.sessions_created;
+        let registry = &mut *guard;
+        registry.sessions_created += 1;
+        let generation = registry.sessions_created;
         // Distinct, recognisable SSRCs; the exact value means nothing.
         let ssrc = 0x5151_0000_u32.wrapping_add(generation as u32);
-        let mut session = Session::new(
+        let mut session = GatewaySession::new(
             identity.token,
             ssrc,
             generation,
@@ -237,8 +239,8 @@ impl Shared {
         let start_seq = session.start_seq;
         session.live = Some(Live { conn: index, tx });
         let id = identity.session_id;
-        inner.sessions.insert(id.clone(), session);
-        if let Some(log) = inner.logs.get_mut(index) {
+        registry.sessions.insert(id.clone(), session);
+        if let Some(log) = registry.logs.get_mut(index) {
             log.session_id = Some(id.clone());
             log.start_seq = Some(start_seq);
         }
@@ -257,8 +259,8 @@ impl Shared {
     /// early ones), already sequenced.
     pub(crate) fn ready(&self, bound: &Bound, local_pending: Vec<ServerPush>) -> Vec<Message> {
         let mut guard = self.lock();
-        let inner = &mut *guard;
-        let Some(session) = inner
+        let registry = &mut *guard;
+        let Some(session) = registry
             .sessions
             .get_mut(&bound.session_id)
             .filter(|s| s.generation == bound.generation)
@@ -267,13 +269,13 @@ impl Shared {
             return Vec::new();
         };
         session.ready = true;
-        let global = std::mem::take(&mut inner.pending);
+        let global = std::mem::take(&mut registry.pending);
         let out = global
             .iter()
             .chain(local_pending.iter())
             .map(|p| session.push(p))
             .collect();
-        inner.active = Some(bound.session_id.clone());
+        registry.active = Some(bound.session_id.clone());
         out
     }
 
@@ -290,14 +292,17 @@ impl Shared {
         local_pending: Vec<ServerPush>,
     ) -> Result<(Bound, Vec<Message>), Refusal> {
         let mut guard = self.lock();
-        let inner = &mut *guard;
-        let session = inner.sessions.get_mut(session_id).ok_or(Refusal::Unknown)?;
+        let registry = &mut *guard;
+        let session = registry
+            .sessions
+            .get_mut(session_id)
+            .ok_or(Refusal::Unknown)?;
         if session.token != token {
             return Err(Refusal::WrongToken);
         }
         if !session.ready {
             // Ready never went out: on Discord's side the session never existed.
-            inner.forget(session_id);
+            registry.forget(session_id);
             return Err(Refusal::NotReady);
         }
         // No seq_ack at all is the pre-v8 resume: nothing is replayed.
@@ -307,7 +312,7 @@ impl Shared {
         };
         let Some(mut out) = replay else {
             // Discord closes the session: it cannot be resumed any more.
-            inner.forget(session_id);
+            registry.forget(session_id);
             return Err(Refusal::Evicted);
         };
         out.extend(local_pending.iter().map(|p| session.push(p)));
@@ -319,8 +324,8 @@ impl Shared {
             dave_protocol_version: session.dave_protocol_version,
         };
         let start_seq = session.start_seq;
-        inner.active = Some(session_id.to_owned());
-        if let Some(log) = inner.logs.get_mut(index) {
+        registry.active = Some(session_id.to_owned());
+        if let Some(log) = registry.logs.get_mut(index) {
             log.session_id = Some(session_id.to_owned());
             log.start_seq = Some(start_seq);
         }
@@ -340,8 +345,8 @@ impl Shared {
         bound: &Bound,
         push: &ServerPush,
     ) -> Option<Message> {
-        let mut inner = self.lock();
-        let session = inner
+        let mut registry = self.lock();
+        let session = registry
             .sessions
             .get_mut(&bound.session_id)
             .filter(|s| s.generation == bound.generation)?;
@@ -360,11 +365,11 @@ impl Shared {
     /// [`Sim::push`](crate::Sim::push): to the active session, or held for the first one.
     pub(crate) fn push_active(&self, push: ServerPush) {
         let mut guard = self.lock();
-        let inner = &mut *guard;
-        let session = inner
+        let registry = &mut *guard;
+        let session = registry
             .active
             .as_ref()
-            .and_then(|id| inner.sessions.get_mut(id));
+            .and_then(|id| registry.sessions.get_mut(id));
         match session {
             Some(session) => {
                 let msg = session.push(&push);
@@ -372,7 +377,7 @@ impl Shared {
                     let _ = live.tx.send(msg);
                 }
             }
-            None => inner.pending.push(push),
+            None => registry.pending.push(push),
         }
     }
 }
