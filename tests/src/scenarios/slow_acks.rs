@@ -7,14 +7,14 @@ use voice_ws_proto::Event;
 use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
-    Driver, DriverHandle, HEARTBEAT_MS, WAIT, collect_until, credentials_for, fast_config,
-    is_ready, sim_config, start_sim,
+    Driver, HEARTBEAT_MS, WAIT, collect_until, credentials_for, fast_config, is_ready, sim_config,
+    start_sim,
 };
 
 /// The gateway answers every heartbeat 1.5 intervals late (the sim's
 /// `slow-acks` scenario at this interval). With `heartbeat_tolerance` 2,
 /// each late ACK echoes a nonce sent on this socket and proves it alive: no
-/// zombie over eight ACKs, one connection, and each RTT reads at least an
+/// zombie over eight ACK events, one connection, and each RTT reads at least an
 /// interval, measured from the answered beat's own send time.
 pub async fn a_slow_gateway_is_not_a_zombie_with_tolerance_2(driver: &impl Driver) {
     let interval = Duration::from_secs_f64(HEARTBEAT_MS / 1000.0);
@@ -22,7 +22,7 @@ pub async fn a_slow_gateway_is_not_a_zombie_with_tolerance_2(driver: &impl Drive
     let sim = start_sim(sim_config(vec![slow])).await;
     let mut session = fast_config();
     session.transport.heartbeat_tolerance = 2;
-    let (handle, mut events) = driver.connect(session, credentials_for(&sim));
+    let (_handle, mut events) = driver.connect(session, credentials_for(&sim));
 
     collect_until(&mut events, is_ready, WAIT).await;
     let mut acks = Vec::new();
@@ -42,5 +42,4 @@ pub async fn a_slow_gateway_is_not_a_zombie_with_tolerance_2(driver: &impl Drive
         assert!(*rtt >= interval, "RTT {rtt:?} of a 1.5-interval ACK");
     }
     assert_eq!(sim.connections().len(), 1, "never dropped");
-    assert!(handle.stats().heartbeats_acked >= 8);
 }
