@@ -28,6 +28,7 @@
 //! here.
 
 mod clock;
+mod command;
 mod config;
 mod events;
 mod handle;
