@@ -427,6 +427,9 @@ impl<R: Runtime> Worker<R> {
                 return;
             }
         }
+        // Published before the events too: an application that reads the
+        // status on an event sees at least the input that produced it.
+        self.shared.set_status(Status::of(&self.session));
         self.deliver_events();
         if let Some(url) = self.session.poll_connect() {
             debug!(%url, "connecting");
