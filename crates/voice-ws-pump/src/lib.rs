@@ -14,7 +14,8 @@
 //!   app ── Handle::send / close / update_credentials ──┐
 //!                                                      v
 //!        ┌──────────── one Task per connection ─────────────────────┐
-//!        │  poll (fairly) { commands, connect, socket, timer, room } │
+//!        │  poll in turn { commands, connecting, socket, timer,     │
+//!        │                 room }, handle the input, then drain     │
 //!        │     │ handle_open / handle_frame / handle_close / ...    │
 //!        │     v                                                    │
 //!        │  Session ── poll_connect → dial: TCP, TLS, handshake     │
