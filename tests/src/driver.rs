@@ -14,7 +14,7 @@ pub trait Driver {
     /// What [`Driver::connect`] returns to command the connection.
     type Handle: DriverHandle;
 
-    /// Starts a connection at once, like `voice_ws_tokio::connect`: the
+    /// Starts a connection at once, like `voice_ws_tokio::spawn`: the
     /// returned stream yields every event in order and ends when the
     /// connection's work has ended.
     fn connect(

@@ -5,7 +5,7 @@ use voice_ws_tokio::{DriverConfig, Handle};
 
 use crate::driver::{Driver, DriverHandle, EventStream};
 
-/// Connects with [`voice_ws_tokio::connect`] on the current tokio runtime,
+/// Connects with [`voice_ws_tokio::spawn`] on the current tokio runtime,
 /// with the driver's default buffers.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TokioDriver;
@@ -15,7 +15,7 @@ impl Driver for TokioDriver {
 
     fn connect(&self, config: SessionConfig, credentials: Credentials) -> (Handle, EventStream) {
         let config = DriverConfig::default().with_session(config);
-        let (handle, events) = voice_ws_tokio::connect(config, credentials);
+        let (handle, events) = voice_ws_tokio::spawn(config, credentials);
         (handle, Box::pin(events))
     }
 }

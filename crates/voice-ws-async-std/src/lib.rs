@@ -8,17 +8,18 @@
 //! discontinued upstream in favour of smol. async-std and smol are only
 //! dev-dependencies here, for tests and examples.
 //!
-//! The loop that drives the core is `voice-ws-pump`'s, shared with
-//! `voice-ws-tokio`: both drivers behave identically by construction, and
-//! [`Handle`], [`Events`], [`Status`] and [`DriverConfig`] are the same
-//! types in both. This crate only dials (TCP, TLS, WebSocket handshake) and
-//! keeps time.
+//! The loop that drives the core is `voice-ws-pump`'s (its crate docs draw
+//! it), shared with `voice-ws-tokio`: both drivers behave identically by
+//! construction, and [`Handle`], [`Events`], [`Status`] and [`DriverConfig`]
+//! are the same types in both. This crate only dials (TCP, TLS, WebSocket
+//! handshake), keeps time, and chooses the TLS defaults.
 //!
 //! # Spawning
 //!
-//! [`connect`] spawns nothing: it returns a [`Connection`] whose `task` the
-//! application spawns on the executor it has. The connection does nothing
-//! until its task runs, and dropping the task force-closes it.
+//! [`connect`] spawns nothing, like `voice-ws-tokio`'s: it returns a
+//! [`Connection`] whose `task` the application spawns on the executor it
+//! has. The connection does nothing until its task runs, and dropping the
+//! task force-closes it.
 //!
 //! With smol:
 //!
@@ -125,17 +126,9 @@ impl Future for Task {
 }
 
 /// What [`connect`] returns: the connection's [`Handle`] and [`Events`],
-/// and its [`Task`] to spawn.
-#[derive(Debug)]
-pub struct Connection {
-    /// Commands the connection.
-    pub handle: Handle,
-    /// The connection's events, in order.
-    pub events: Events,
-    /// The connection's work: spawn it (`smol::spawn(task).detach()`,
-    /// `async_std::task::spawn(task)`).
-    pub task: Task,
-}
+/// and its [`Task`] to spawn (`smol::spawn(task).detach()`,
+/// `async_std::task::spawn(task)`).
+pub type Connection = voice_ws_pump::Connection<Task>;
 
 /// Prepares a voice connection. Nothing happens until the returned
 /// [`Connection::task`] is spawned; it then connects at once to
@@ -144,7 +137,11 @@ pub struct Connection {
 /// force-closed. After `SessionInvalidated` it waits for
 /// [`Handle::update_credentials`].
 pub fn connect(config: DriverConfig, credentials: Credentials) -> Connection {
-    let (handle, events, task) = voice_ws_pump::start::<AsyncIo>(config, credentials);
+    let voice_ws_pump::Connection {
+        handle,
+        events,
+        task,
+    } = voice_ws_pump::connect::<AsyncIo>(config, credentials);
     Connection {
         handle,
         events,

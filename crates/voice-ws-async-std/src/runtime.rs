@@ -6,6 +6,7 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -13,17 +14,17 @@ use async_io::{Async, Timer};
 use async_tungstenite::WebSocketStream;
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
+use voice_ws_pump::rustls::ClientConfig;
+use voice_ws_pump::rustls::pki_types::ServerName;
 use voice_ws_pump::tungstenite::Error as WsError;
-use voice_ws_pump::{BoxFuture, Runtime, Target};
+use voice_ws_pump::tungstenite::handshake::client::Request;
+use voice_ws_pump::tungstenite::protocol::WebSocketConfig;
+use voice_ws_pump::{BoxFuture, Runtime};
 
-/// A byte stream: plain TCP or TLS over it.
+/// A byte stream: plain TCP or TLS over it (futures-io's I/O traits;
+/// boxed, see [`Runtime::Stream`]).
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
-/// The stream a connection runs on. Boxed rather than an enum of plain and
-/// TLS: a rustls connection is over a kilobyte, and an enum would make
-/// every plain socket (and the task holding it) that large too.
-type WsStream = WebSocketStream<Box<dyn Io>>;
 
 /// The runtime this driver's [`Task`](crate::Task) runs on: async-io's
 /// reactor and timers, which async-std and smol both drive.
@@ -31,7 +32,9 @@ type WsStream = WebSocketStream<Box<dyn Io>>;
 pub(crate) struct AsyncIo;
 
 impl Runtime for AsyncIo {
-    type Socket = WsStream;
+    type Tcp = Async<TcpStream>;
+    type Stream = Box<dyn Io>;
+    type Socket = WebSocketStream<Box<dyn Io>>;
     type Timer = Timer;
 
     fn now() -> Instant {
@@ -56,23 +59,39 @@ impl Runtime for AsyncIo {
         })
     }
 
-    fn connect(target: Target) -> BoxFuture<Result<WsStream, WsError>> {
-        Box::pin(connect(target))
+    fn default_tls() -> Arc<ClientConfig> {
+        voice_ws_pump::tls::ring_webpki()
     }
-}
 
-async fn connect(target: Target) -> Result<WsStream, WsError> {
-    let tcp = dial(&target.host, target.port).await?;
-    // Heartbeats are tiny and their round-trip time is measured.
-    tcp.get_ref().set_nodelay(true)?;
-    let stream: Box<dyn Io> = match target.tls {
-        Some((name, config)) => Box::new(TlsConnector::from(config).connect(name, tcp).await?),
-        None => Box::new(tcp),
-    };
-    let config = Some(target.ws_config);
-    let (ws, _response) =
-        async_tungstenite::client_async_with_config(target.request, stream, config).await?;
-    Ok(ws)
+    async fn connect_tcp(host: &str, port: u16) -> io::Result<Async<TcpStream>> {
+        let tcp = dial(host, port).await?;
+        tcp.get_ref().set_nodelay(true)?;
+        Ok(tcp)
+    }
+
+    fn plain(tcp: Async<TcpStream>) -> Box<dyn Io> {
+        Box::new(tcp)
+    }
+
+    async fn connect_tls(
+        tcp: Async<TcpStream>,
+        name: ServerName<'static>,
+        config: Arc<ClientConfig>,
+    ) -> io::Result<Box<dyn Io>> {
+        Ok(Box::new(
+            TlsConnector::from(config).connect(name, tcp).await?,
+        ))
+    }
+
+    async fn handshake(
+        request: Request,
+        stream: Box<dyn Io>,
+        config: WebSocketConfig,
+    ) -> Result<Self::Socket, WsError> {
+        let (ws, _response) =
+            async_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
+        Ok(ws)
+    }
 }
 
 /// Connects to the first address of `host` that answers. IP literals (the

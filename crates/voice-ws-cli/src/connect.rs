@@ -29,7 +29,7 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
         endpoint,
         max_dave_protocol_version: args.max_dave_protocol_version,
     };
-    let (handle, mut events) = voice_ws_tokio::connect(DriverConfig::default(), credentials);
+    let (handle, mut events) = voice_ws_tokio::spawn(DriverConfig::default(), credentials);
     let mut timeline = (!args.json).then(Timeline::start);
     loop {
         let event = tokio::select! {

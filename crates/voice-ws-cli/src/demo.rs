@@ -112,7 +112,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
     if !args.json {
         say!("voice-ws demo: simulator at {}", sim.url());
     }
-    let (handle, mut events) = voice_ws_tokio::connect(driver, credentials);
+    let (handle, mut events) = voice_ws_tokio::spawn(driver, credentials);
     let started = Instant::now();
     let mut timeline = (!args.json).then(Timeline::start);
     let mut checks = Checklist::default();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use voice_ws_proto::SessionConfig;
 
-/// Settings of a connection (a driver's `connect`, or [`start`](crate::start)).
+/// Settings of a connection (a driver's `connect`, or [`connect`](crate::connect)).
 ///
 /// Build with [`DriverConfig::default`] and the `with_*` methods; new
 /// fields may be added, so struct literals are not possible outside this
@@ -27,9 +27,9 @@ pub struct DriverConfig {
     /// Commands from [`Handle`](crate::Handle)s that may wait for the task.
     /// Default 32.
     pub command_buffer: usize,
-    /// TLS settings for `wss://`. Default `None`: rustls with the ring
-    /// provider, the Mozilla roots from `webpki-roots`, and full
-    /// certificate verification.
+    /// TLS settings for `wss://`. Default `None`: the driver's own, for
+    /// both drivers rustls with the ring provider, the Mozilla roots from
+    /// `webpki-roots`, and full certificate verification.
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 

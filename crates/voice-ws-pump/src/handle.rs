@@ -11,9 +11,9 @@ use futures_util::future::{self, Either};
 use voice_ws_proto::{ClientMessage, Credentials, Outgoing, SendError, Stats};
 
 use crate::BoxFuture;
+use crate::command::Command;
 use crate::shared::{Refused, Shared};
 use crate::status::Status;
-use crate::task::Command;
 
 /// How much longer than the core's `close_timeout` [`Handle::close`] waits
 /// for the task to end before aborting it.

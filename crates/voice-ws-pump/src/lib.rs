@@ -4,19 +4,21 @@
 //! [`DriverConfig`]).
 //!
 //! A driver crate (`voice-ws-tokio`, `voice-ws-async-std`) implements
-//! [`Runtime`] — dial a [`Target`] (TCP, TLS, WebSocket handshake with its
-//! runtime's types), a clock, a timer — and runs the [`Task`] that
-//! [`start`] returns on its executor. Everything else is here, once, so the
-//! drivers behave identically by construction:
+//! [`Runtime`] — the steps of dialing (TCP, TLS, WebSocket handshake with
+//! its runtime's types), a clock, a timer — chooses the TLS settings, and
+//! hands the application the [`Connection`] that [`connect`] returns, whose
+//! task runs on the driver's executor. Everything else is here, once, so
+//! the drivers behave identically by construction:
 //!
 //! ```text
 //!   app ── Handle::send / close / update_credentials ──┐
 //!                                                      v
 //!        ┌──────────── one Task per connection ─────────────────────┐
-//!        │  poll (fairly) { commands, connect, socket, timer, room } │
+//!        │  poll in turn { commands, connecting, socket, timer,     │
+//!        │                 room }, handle the input, then drain     │
 //!        │     │ handle_open / handle_frame / handle_close / ...    │
 //!        │     v                                                    │
-//!        │  Session ── poll_connect → Runtime::connect              │
+//!        │  Session ── poll_connect → dial: TCP, TLS, handshake     │
 //!        │          ── poll_transmit → write (or drop the socket)   │
 //!        │          ── poll_event → bounded queue ────────────────┐ │
 //!        │          ── poll_timeout → Runtime's timer             │ │
@@ -28,18 +30,22 @@
 //! here.
 
 mod clock;
+mod command;
 mod config;
+mod connection;
 mod events;
 mod handle;
 mod shared;
 mod socket;
 mod status;
 mod task;
+#[cfg(feature = "ring-webpki")]
+pub mod tls;
 
 pub use config::DriverConfig;
+pub use connection::Connection;
 pub use events::Events;
 pub use handle::Handle;
-pub use socket::{Target, default_tls};
 pub use status::Status;
 pub use task::Task;
 
@@ -56,24 +62,40 @@ pub use voice_ws_proto::{
 };
 
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_util::{Sink, Stream};
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
+use tungstenite::handshake::client::Request;
+use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Error as WsError, Message};
 use voice_ws_proto::Session;
 
 use crate::shared::Shared;
 
-/// A boxed, sendable future: what [`Runtime::connect`] and
-/// [`Runtime::sleep`] return.
+/// A boxed, sendable future: what [`Runtime::sleep`] returns.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What differs between async runtimes: how to dial, and how to tell and
-/// wait for the time. Implemented once per driver crate, on a unit type.
+/// What differs between async runtimes: the types and steps of dialing,
+/// and how to tell and wait for the time. Implemented once per driver
+/// crate, on a unit type. The loop dials every URL the same way, through
+/// these steps: [`Runtime::connect_tcp`], then [`Runtime::connect_tls`] for
+/// `wss://` or [`Runtime::plain`] for `ws://`, then [`Runtime::handshake`].
 pub trait Runtime: 'static {
+    /// A connected TCP stream.
+    type Tcp: Send + 'static;
+
+    /// The byte stream a WebSocket runs on: TCP, or TLS over it. Both
+    /// drivers box it (`Box<dyn Io>`) rather than use an enum: a rustls
+    /// connection is over a kilobyte, and an enum would make every plain
+    /// socket (and the task holding it) that large too.
+    type Stream: Send + 'static;
+
     /// An open WebSocket.
     type Socket: Stream<Item = Result<Message, WsError>>
         + Sink<Message, Error = WsError>
@@ -101,23 +123,45 @@ pub trait Runtime: 'static {
     /// Completes after `duration`: [`Handle::close`]'s limit.
     fn sleep(duration: Duration) -> BoxFuture<()>;
 
-    /// Dials `target`: TCP (with `TCP_NODELAY`), TLS when
-    /// [`Target::tls`] says so, then the WebSocket handshake with
-    /// [`Target::ws_config`]. Dropping the future cancels the attempt.
-    fn connect(target: Target) -> BoxFuture<Result<Self::Socket, WsError>>;
+    /// The TLS settings for `wss://` when [`DriverConfig::tls`] is `None`:
+    /// the driver's choice of crypto provider and roots (both drivers here:
+    /// `tls::ring_webpki`, feature `ring-webpki`). Asked at each
+    /// `wss://` dial, so a driver should build them once.
+    fn default_tls() -> Arc<ClientConfig>;
+
+    /// Connects to `host` (a name or an IP literal, IPv6 without brackets)
+    /// on `port`, with `TCP_NODELAY`: heartbeats are tiny and their
+    /// round-trip time is measured.
+    fn connect_tcp(host: &str, port: u16) -> impl Future<Output = io::Result<Self::Tcp>> + Send;
+
+    /// `tcp` as it is, for `ws://`.
+    fn plain(tcp: Self::Tcp) -> Self::Stream;
+
+    /// TLS over `tcp` with `config`, verifying the certificate against
+    /// `name`, for `wss://`.
+    fn connect_tls(
+        tcp: Self::Tcp,
+        name: ServerName<'static>,
+        config: Arc<ClientConfig>,
+    ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+
+    /// The WebSocket handshake over `stream`, with `config`'s buffers and
+    /// limits.
+    fn handshake(
+        request: Request,
+        stream: Self::Stream,
+        config: WebSocketConfig,
+    ) -> impl Future<Output = Result<Self::Socket, WsError>> + Send;
 }
 
-/// Prepares a connection: returns the [`Handle`] to command it, its
-/// [`Events`], and the [`Task`] to spawn on `R`'s executor.
+/// Prepares a connection on the runtime `R`: the [`Handle`] to command it,
+/// its [`Events`], and the [`Task`] to spawn on `R`'s executor.
 ///
 /// The task connects at once to `credentials.endpoint` and runs until the
 /// session is stopped (4014, 4021, 4022, or [`Handle::close`]), fails
 /// (4004, 4012, 4016, 4017), or is force-closed. Until the task is polled
 /// nothing happens; if it is dropped unpolled, the connection has ended.
-pub fn start<R: Runtime>(
-    config: DriverConfig,
-    credentials: Credentials,
-) -> (Handle, Events, Task<R>) {
+pub fn connect<R: Runtime>(config: DriverConfig, credentials: Credentials) -> Connection<Task<R>> {
     let span = tracing::info_span!("voice_ws", server_id = %credentials.server_id);
     let close_wait = (config.session.transport.close_timeout).saturating_add(handle::CLOSE_SLACK);
     let mut session_config = config.session;
@@ -132,6 +176,9 @@ pub fn start<R: Runtime>(
         close_wait,
     ));
     let task = Task::new(session, config.tls, shared.clone(), span);
-    let handle = Handle::new(shared.clone(), R::sleep);
-    (handle, Events::new(shared), task)
+    Connection {
+        handle: Handle::new(shared.clone(), R::sleep),
+        events: Events::new(shared),
+        task,
+    }
 }

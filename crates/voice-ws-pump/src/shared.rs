@@ -18,8 +18,8 @@ use std::time::Duration;
 use event_listener::{Event as Notify, EventListener};
 use voice_ws_proto::Event;
 
+use crate::command::Command;
 use crate::status::Status;
-use crate::task::Command;
 
 /// Shared by the task, every [`Handle`](crate::Handle) and the
 /// [`Events`](crate::Events) of one connection.

@@ -1,16 +1,16 @@
 //! The WebSocket itself, whatever the runtime: what to dial (a [`Target`]:
-//! address, TLS, buffers sized for voice) and moving messages in and out
-//! of an open socket without ever blocking the loop. The dialing itself is
-//! the runtime's ([`Runtime::connect`](crate::Runtime::connect)).
+//! address, TLS, buffers sized for voice), the steps of dialing it (TCP,
+//! TLS, handshake, each done with the [`Runtime`]'s types), and moving
+//! messages in and out of an open socket without ever blocking the loop.
 
 use std::collections::VecDeque;
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
+use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, RootCertStore};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::error::{CapacityError, Error as WsError, UrlError};
 use tungstenite::handshake::client::Request;
@@ -18,7 +18,7 @@ use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{Message, Utf8Bytes};
 use voice_ws_proto::Transmit;
 
-use crate::BoxFuture;
+use crate::{BoxFuture, Runtime};
 
 /// A connect attempt in flight; dropping it cancels the attempt.
 pub(crate) type Connecting<S> = BoxFuture<Result<S, WsError>>;
@@ -35,29 +35,27 @@ const WRITE_BUFFER: usize = 4096;
 /// write buffer; tungstenite refuses writes beyond it.
 const MIN_WRITE_BOUND: usize = 1 << 20;
 
-/// Where and how to dial a URL the core asked for: what a
-/// [`Runtime::connect`](crate::Runtime::connect) needs.
+/// Where and how to dial a URL the core asked for.
 #[derive(Debug)]
-#[non_exhaustive]
-pub struct Target {
+struct Target {
     /// The handshake request (URL, Host header, WebSocket key).
-    pub request: Request,
+    request: Request,
     /// The host to resolve and connect to (IPv6 literals without brackets).
-    pub host: String,
+    host: String,
     /// The TCP port.
-    pub port: u16,
+    port: u16,
     /// For `wss://`: the name to verify the certificate against, and the
     /// TLS settings. `None` for `ws://`.
-    pub tls: Option<(ServerName<'static>, Arc<ClientConfig>)>,
+    tls: Option<(ServerName<'static>, Arc<ClientConfig>)>,
     /// The WebSocket settings: 4 KiB buffers, the core's size limits.
-    pub ws_config: WebSocketConfig,
+    ws_config: WebSocketConfig,
 }
 
 impl Target {
     /// Parses `url` as the core gave it: `wss://` through TLS (verified),
     /// `ws://` in the clear (the core's endpoint only yields it for
     /// loopback, when explicitly allowed).
-    pub(crate) fn parse(
+    fn parse<R: Runtime>(
         url: String,
         max_message_size: usize,
         tls: Option<Arc<ClientConfig>>,
@@ -79,7 +77,7 @@ impl Target {
         let tls = if secure {
             let name = ServerName::try_from(host.clone())
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            Some((name, tls.unwrap_or_else(default_tls)))
+            Some((name, tls.unwrap_or_else(R::default_tls)))
         } else {
             None
         };
@@ -93,16 +91,28 @@ impl Target {
     }
 }
 
-/// Dials `url` with the runtime `R`.
-pub(crate) fn connect<R: crate::Runtime>(
+/// Dials `url` with the runtime `R`, verifying `wss://` with `tls` (`None`:
+/// the runtime's [default](Runtime::default_tls)).
+pub(crate) fn connect<R: Runtime>(
     url: String,
     max_message_size: usize,
     tls: Option<Arc<ClientConfig>>,
 ) -> Connecting<R::Socket> {
-    match Target::parse(url, max_message_size, tls) {
-        Ok(target) => R::connect(target),
+    match Target::parse::<R>(url, max_message_size, tls) {
+        Ok(target) => Box::pin(dial::<R>(target)),
         Err(error) => Box::pin(std::future::ready(Err(error))),
     }
+}
+
+/// TCP, TLS when the target says so, then the WebSocket handshake: the
+/// same steps on every runtime. Dropping the future cancels the attempt.
+async fn dial<R: Runtime>(target: Target) -> Result<R::Socket, WsError> {
+    let tcp = R::connect_tcp(&target.host, target.port).await?;
+    let stream = match target.tls {
+        Some((name, config)) => R::connect_tls(tcp, name, config).await?,
+        None => R::plain(tcp),
+    };
+    R::handshake(target.request, stream, target.ws_config).await
 }
 
 fn ws_config(max_message_size: usize) -> WebSocketConfig {
@@ -114,26 +124,6 @@ fn ws_config(max_message_size: usize) -> WebSocketConfig {
         // payload is read, and reported to the core as oversized.
         .max_message_size(Some(max_message_size))
         .max_frame_size(Some(max_message_size))
-}
-
-/// rustls with the ring provider and the Mozilla roots, verifying
-/// certificates: the TLS settings when [`DriverConfig::tls`](crate::DriverConfig::tls)
-/// is `None`. Built once: parsing the roots is not free.
-pub fn default_tls() -> Arc<ClientConfig> {
-    static TLS: OnceLock<Arc<ClientConfig>> = OnceLock::new();
-    TLS.get_or_init(|| {
-        let roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("the ring provider supports rustls' default protocol versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Arc::new(config)
-    })
-    .clone()
 }
 
 /// What the socket produced for the core.

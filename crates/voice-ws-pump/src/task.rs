@@ -1,11 +1,12 @@
-//! The connection task: one loop that feeds the core its inputs (socket,
-//! commands, time) and, after every input, does what the core asks.
+//! The connection task: one loop that polls its input sources in turn,
+//! hands the core each input, then does what the core asks.
 //!
 //! The driver makes no protocol decision of its own: it connects when
 //! `poll_connect` says so, writes what `poll_transmit` hands over, delivers
 //! what `poll_event` yields, and sleeps until `poll_timeout`. Every socket
 //! outcome is reported as it is: open, a frame, an oversized message, a
-//! close frame's code, or `None` for EOF, reset and errors.
+//! close frame's code, or `None` for EOF, reset, errors and an outbound
+//! queue the peer stopped reading.
 //!
 //! The loop is a hand-written [`Future`] rather than an `async fn`, so that
 //! its type can be named ([`Task`]) and spawned on any executor without a
@@ -18,30 +19,52 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_channel::oneshot;
 use pin_project_lite::pin_project;
 use tracing::{Span, debug, error, info, trace, warn};
 use tungstenite::{Error as WsError, Message};
-use voice_ws_proto::{Credentials, Event, Frame, Outgoing, SendError, Session, Transmit};
+use voice_ws_proto::{Event, Frame, Outgoing, Session, Transmit};
 
 use crate::Runtime;
 use crate::clock::Clock;
-use crate::shared::Shared;
+use crate::command::Command;
+use crate::shared::{Aborted, Shared};
 use crate::socket::{self, Connecting, Inbound, Socket};
 use crate::status::Status;
 
-/// What a [`Handle`](crate::Handle) asks of the task.
-#[derive(Debug)]
-pub(crate) enum Command {
-    /// A message for the core; the core's verdict goes back. Boxed to keep
-    /// every command small.
-    Send(Box<(Outgoing, oneshot::Sender<Result<(), SendError>>)>),
-    /// Fresh credentials from the main gateway.
-    UpdateCredentials(Box<Credentials>),
-    /// A heartbeat outside the schedule.
-    HeartbeatNow,
-    /// A graceful close.
-    Close,
+/// Where the loop's inputs come from, in the order of one round. Each poll
+/// starts the round one source further on, so that none starves the others
+/// (like `tokio::select!`'s random start).
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// The application's [`Command`]s.
+    Commands,
+    /// The connect attempt in flight, if any.
+    Connecting,
+    /// The open socket, if any.
+    Socket,
+    /// The core's next deadline, if it has one.
+    Timer,
+    /// Room for events, while the application has none.
+    Room,
+}
+
+impl Source {
+    const ROUND: [Self; 5] = [
+        Self::Commands,
+        Self::Connecting,
+        Self::Socket,
+        Self::Timer,
+        Self::Room,
+    ];
+
+    /// Every source once, starting with `ROUND[first]`.
+    fn round_from(first: usize) -> impl Iterator<Item = Self> {
+        Self::ROUND
+            .into_iter()
+            .cycle()
+            .skip(first)
+            .take(Self::ROUND.len())
+    }
 }
 
 /// One input for the core, as the loop polled it.
@@ -52,13 +75,10 @@ enum Input<S> {
     Timeout,
     /// The application made room: deliver what the core holds.
     Room,
-    /// Force-closed: stop now, sending nothing more.
-    Abort,
+    /// The last drain found the socket's outbound queue full (the peer
+    /// stopped reading long ago) and dropped the socket.
+    Overflowed,
 }
-
-/// How many inputs the loop polls; it starts at the next one each time, so
-/// that none starves the others (like `tokio::select!`'s random start).
-const INPUTS: u8 = 5;
 
 /// Inputs handled in one poll before the task yields to its executor, so
 /// that a busy connection cannot hold an executor thread (tokio has its
@@ -80,7 +100,7 @@ pin_project! {
         // The deadline the timer is armed for.
         armed: Option<std::time::Instant>,
         // `None` once the task has completed.
-        driver: Option<Box<Driver<R>>>,
+        worker: Option<Box<Worker<R>>>,
         span: Span,
         _runtime: PhantomData<fn() -> R>,
     }
@@ -89,7 +109,7 @@ pin_project! {
 impl<R: Runtime> fmt::Debug for Task<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Task")
-            .field("finished", &self.driver.is_none())
+            .field("finished", &self.worker.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -101,7 +121,7 @@ impl<R: Runtime> Task<R> {
         shared: Arc<Shared>,
         span: Span,
     ) -> Self {
-        let driver = Driver {
+        let worker = Worker {
             session,
             clock: Clock::start(R::now()),
             started: false,
@@ -111,14 +131,13 @@ impl<R: Runtime> Task<R> {
             shared,
             backlog: false,
             closing: false,
-            ended: false,
-            drained: false,
-            turn: 0,
+            overflowed: false,
+            first: 0,
         };
         Self {
             timer: R::timer(),
             armed: None,
-            driver: Some(Box::new(driver)),
+            worker: Some(Box::new(worker)),
             span,
             _runtime: PhantomData,
         }
@@ -131,32 +150,29 @@ impl<R: Runtime> Future for Task<R> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
         let _entered = this.span.enter();
-        let Some(driver) = this.driver.as_mut() else {
+        let Some(worker) = this.worker.as_mut() else {
             return Poll::Ready(());
         };
+        if !worker.started {
+            worker.started = true;
+            worker.session.start(worker.now());
+            worker.drain();
+        }
         let mut budget = BUDGET;
-        let done = loop {
-            if !driver.started {
-                driver.started = true;
-                driver.session.start(driver.now());
-            }
-            if !driver.drained {
-                driver.drain();
-                driver.drained = true;
-            }
-            if driver.ended {
-                if let Some(socket) = driver.socket.take() {
+        loop {
+            if worker.is_over() {
+                if let Some(socket) = worker.socket.take() {
                     // A close frame or a reply to the server's may still be queued.
                     socket.finish();
                 }
-                break true;
+                break;
             }
             // Re-armed after every firing too: a fired timer may not fire
             // again for the same deadline.
-            let deadline = driver
+            let deadline = worker
                 .session
                 .poll_timeout()
-                .and_then(|at| driver.clock.deadline(at));
+                .and_then(|at| worker.clock.deadline(at));
             if let Some(deadline) = deadline {
                 if *this.armed != Some(deadline) {
                     R::reset_timer(this.timer.as_mut(), deadline);
@@ -165,30 +181,27 @@ impl<R: Runtime> Future for Task<R> {
             }
             if budget == 0 {
                 cx.waker().wake_by_ref();
-                break false;
+                return Poll::Pending;
             }
             budget -= 1;
             let timer = this.timer.as_mut();
-            match driver.poll_input(cx, timer, deadline.is_some()) {
-                Poll::Pending => break false,
-                Poll::Ready(Input::Abort) => {
+            match worker.poll_input(cx, timer, deadline.is_some()) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(Aborted)) => {
                     debug!("force-closed");
-                    break true;
+                    break;
                 }
-                Poll::Ready(input) => {
+                Poll::Ready(Ok(input)) => {
                     if matches!(input, Input::Timeout) {
                         *this.armed = None;
                     }
-                    driver.handle(input);
-                    driver.drained = false;
+                    worker.handle(input);
+                    worker.drain();
                 }
             }
-        };
-        if !done {
-            return Poll::Pending;
         }
         // Drops the socket and any connect attempt, and tells the application.
-        *this.driver = None;
+        *this.worker = None;
         debug!("connection task ended");
         Poll::Ready(())
     }
@@ -196,11 +209,12 @@ impl<R: Runtime> Future for Task<R> {
 
 /// Everything the loop owns. Dropping it (the task ended, was aborted, or
 /// its runtime shut down) tells the application.
-struct Driver<R: Runtime> {
+struct Worker<R: Runtime> {
     session: Session,
     clock: Clock,
     /// The session starts when the task first runs.
     started: bool,
+    /// [`DriverConfig::tls`](crate::DriverConfig::tls); `None`: the default.
     tls: Option<Arc<rustls::ClientConfig>>,
     socket: Option<Socket<R::Socket>>,
     connecting: Option<Connecting<R::Socket>>,
@@ -210,58 +224,78 @@ struct Driver<R: Runtime> {
     backlog: bool,
     /// The application asked to close.
     closing: bool,
-    /// The application closed and the core's last event was delivered:
-    /// the task is over.
-    ended: bool,
-    /// Nothing happened since the last drain.
-    drained: bool,
-    /// Which input is polled first next time.
-    turn: u8,
+    /// The last drain dropped the socket on an outbound overflow: the core
+    /// hears of it before anything else.
+    overflowed: bool,
+    /// Where in [`Source::ROUND`] the next poll starts.
+    first: usize,
 }
 
-impl<R: Runtime> Drop for Driver<R> {
+impl<R: Runtime> Drop for Worker<R> {
     fn drop(&mut self) {
         self.shared.finish();
     }
 }
 
-impl<R: Runtime> Driver<R> {
-    /// The next input, polling each source once, starting with a different
-    /// one each time; force-closing comes before everything.
+impl<R: Runtime> Worker<R> {
+    /// The application closed, the core has ended, and its last event is
+    /// delivered: the task is over.
+    fn is_over(&self) -> bool {
+        self.closing && !self.backlog && !self.overflowed && self.session.phase().is_terminal()
+    }
+
+    /// The next input, polling each source once, starting one source
+    /// further on each time; force-closing and an overflow the core has
+    /// not heard of come before everything.
     fn poll_input(
         &mut self,
         cx: &mut Context<'_>,
         mut timer: Pin<&mut R::Timer>,
         armed: bool,
-    ) -> Poll<Input<R::Socket>> {
+    ) -> Poll<Result<Input<R::Socket>, Aborted>> {
         if self.shared.is_aborted() {
-            return Poll::Ready(Input::Abort);
+            return Poll::Ready(Err(Aborted));
         }
-        let first = self.turn;
-        self.turn = (self.turn + 1) % INPUTS;
-        for i in 0..INPUTS {
-            let polled = match (first + i) % INPUTS {
-                0 => self
-                    .shared
-                    .poll_command(cx)
-                    .map(|command| command.map_or(Input::Abort, Input::Command)),
-                1 => match &mut self.connecting {
-                    Some(connecting) => connecting.as_mut().poll(cx).map(Input::Connected),
-                    None => Poll::Pending,
-                },
-                2 => match &mut self.socket {
-                    Some(socket) => socket.poll_next(cx).map(Input::Inbound),
-                    None => Poll::Pending,
-                },
-                3 if armed => R::poll_timer(timer.as_mut(), cx).map(|()| Input::Timeout),
-                4 if self.backlog => self.shared.poll_room(cx).map(|()| Input::Room),
-                _ => Poll::Pending,
-            };
+        if std::mem::take(&mut self.overflowed) {
+            return Poll::Ready(Ok(Input::Overflowed));
+        }
+        let first = self.first;
+        self.first = (first + 1) % Source::ROUND.len();
+        for source in Source::round_from(first) {
+            let polled = self.poll_source(source, cx, timer.as_mut(), armed);
             if polled.is_ready() {
                 return polled;
             }
         }
         Poll::Pending
+    }
+
+    /// Polls one source; `Pending` for one that has nothing to wait for
+    /// (no socket, no deadline, no backlog).
+    fn poll_source(
+        &mut self,
+        source: Source,
+        cx: &mut Context<'_>,
+        timer: Pin<&mut R::Timer>,
+        armed: bool,
+    ) -> Poll<Result<Input<R::Socket>, Aborted>> {
+        match source {
+            Source::Commands => self.shared.poll_command(cx).map_ok(Input::Command),
+            Source::Connecting => match &mut self.connecting {
+                Some(connecting) => connecting
+                    .as_mut()
+                    .poll(cx)
+                    .map(|r| Ok(Input::Connected(r))),
+                None => Poll::Pending,
+            },
+            Source::Socket => match &mut self.socket {
+                Some(socket) => socket.poll_next(cx).map(|i| Ok(Input::Inbound(i))),
+                None => Poll::Pending,
+            },
+            Source::Timer if armed => R::poll_timer(timer, cx).map(|()| Ok(Input::Timeout)),
+            Source::Room if self.backlog => self.shared.poll_room(cx).map(|()| Ok(Input::Room)),
+            Source::Timer | Source::Room => Poll::Pending,
+        }
     }
 
     /// The current time, as the core counts it.
@@ -278,7 +312,9 @@ impl<R: Runtime> Driver<R> {
             }
             Input::Inbound(inbound) => self.on_inbound(inbound),
             Input::Timeout => self.session.handle_timeout(self.now()),
-            Input::Room | Input::Abort => {}
+            // The drain that follows delivers what the core holds.
+            Input::Room => {}
+            Input::Overflowed => self.session.handle_close(self.now(), None),
         }
     }
 
@@ -364,9 +400,11 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
-    /// After every input: transmits first (they belong to the current
-    /// socket, which a connect request replaces), events, a connect
-    /// request, then the status.
+    /// After every input, what the core asks: transmits first (they belong
+    /// to the current socket, which a connect request replaces), events, a
+    /// connect request, then the status. Stops at an outbound overflow,
+    /// which the core must hear of (the next input) before it is asked for
+    /// anything more.
     fn drain(&mut self) {
         while let Some(transmit) = self.session.poll_transmit() {
             trace!(
@@ -385,9 +423,13 @@ impl<R: Runtime> Driver<R> {
                 // The peer stopped reading long ago: the socket is as good as dead.
                 warn!("outbound queue overflow; dropping the socket");
                 self.drop_socket();
-                self.session.handle_close(self.now(), None);
+                self.overflowed = true;
+                return;
             }
         }
+        // Published before the events too: an application that reads the
+        // status on an event sees at least the input that produced it.
+        self.shared.set_status(Status::of(&self.session));
         self.deliver_events();
         if let Some(url) = self.session.poll_connect() {
             debug!(%url, "connecting");
@@ -402,8 +444,7 @@ impl<R: Runtime> Driver<R> {
     /// What does not fit stays in the core's bounded queue, which refuses
     /// new messages (unacknowledged, so the server replays them) while it
     /// is full. Without `Events` to read them, events are taken and
-    /// discarded. After a close, the task ends once the core has ended and
-    /// its last event is delivered.
+    /// discarded.
     fn deliver_events(&mut self) {
         let room = self.shared.event_room();
         let mut left = room.unwrap_or(usize::MAX);
@@ -422,7 +463,6 @@ impl<R: Runtime> Driver<R> {
             }
             left -= 1;
         }
-        self.ended = self.closing && self.session.phase().is_terminal();
     }
 
     /// Drops the socket and any connect attempt in flight.
@@ -489,5 +529,27 @@ fn transmit_kind(transmit: &Transmit) -> &'static str {
         Transmit::Binary(_) => "binary",
         Transmit::Close(_) => "close",
         Transmit::Abort => "abort",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_round_polls_every_source_once_starting_one_further_on() {
+        let names = |first| {
+            Source::round_from(first)
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(0),
+            ["Commands", "Connecting", "Socket", "Timer", "Room"]
+        );
+        assert_eq!(
+            names(3),
+            ["Timer", "Room", "Commands", "Connecting", "Socket"]
+        );
     }
 }

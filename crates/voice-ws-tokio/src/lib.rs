@@ -5,25 +5,19 @@
 //! The driver makes no protocol decisions. Everything that is policy —
 //! Identify or Resume, heartbeats, zombie detection, close codes, backoff,
 //! held sends — lives in the sans-IO [`Session`](proto::Session); the loop
-//! that moves bytes and time in and out of it is `voice-ws-pump`'s, shared
-//! with `voice-ws-async-std`, so every driver behaves the same. This crate
-//! only dials (TCP, TLS, WebSocket handshake), keeps tokio's time and
-//! spawns the task.
+//! that moves bytes and time in and out of it is `voice-ws-pump`'s (its
+//! crate docs draw it), shared with `voice-ws-async-std`, so every driver
+//! behaves the same, and [`Handle`], [`Events`], [`Status`] and
+//! [`DriverConfig`] are the same types in both. This crate only dials (TCP,
+//! TLS, WebSocket handshake), keeps tokio's time, and chooses the TLS
+//! defaults.
 //!
-//! ```text
-//!   app ── Handle::send / close / update_credentials ──┐
-//!                                                      v
-//!        ┌──────────── one tokio task per connection ───────────────┐
-//!        │  poll (fairly) { commands, connect, socket, timer, room } │
-//!        │     │ handle_open / handle_frame / handle_close / ...    │
-//!        │     v                                                    │
-//!        │  Session ── poll_connect → dial a URL                    │
-//!        │          ── poll_transmit → write (or drop the socket)   │
-//!        │          ── poll_event → bounded queue ────────────────┐ │
-//!        │          ── poll_timeout → next sleep                  │ │
-//!        └────────────────────────────────────────────────────────┼─┘
-//!   app <── Events (a Stream) ────────────────────────────────────┘
-//! ```
+//! # Spawning
+//!
+//! [`connect`] spawns nothing, like `voice-ws-async-std`'s: it returns a
+//! [`Connection`] whose `task` the application spawns
+//! (`tokio::spawn(task)`, or on a `JoinSet`). [`spawn`] does both on the
+//! current tokio runtime and returns the [`Handle`] and [`Events`].
 //!
 //! # Example: a bot's voice connection
 //!
@@ -44,7 +38,7 @@
 //!     endpoint: Endpoint::parse("c-ams07-a1b2.discord.media:443", false)?,
 //!     max_dave_protocol_version: 0,
 //! };
-//! let (handle, mut events) = voice_ws_tokio::connect(DriverConfig::default(), credentials);
+//! let (handle, mut events) = voice_ws_tokio::spawn(DriverConfig::default(), credentials);
 //!
 //! while let Some(event) = events.next().await {
 //!     match event {
@@ -77,7 +71,7 @@
 //!
 //! # What the application must know
 //!
-//! - [`connect`] spawns the task on the current tokio runtime (it panics
+//! - [`spawn`] spawns the task on the current tokio runtime (it panics
 //!   outside one, like `tokio::spawn`). Time comes from `tokio::time`, so
 //!   tests may pause it.
 //! - Events are delivered through a bounded queue
@@ -96,6 +90,14 @@
 
 mod runtime;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::runtime::Tokio;
+
 pub use voice_ws_pump::{DriverConfig, Events, Handle, Status};
 
 /// The sans-IO core this driver runs, for the types not re-exported here.
@@ -107,20 +109,62 @@ pub use voice_ws_pump::{
     SessionConfig, State, Stats, Token,
 };
 
-use crate::runtime::Tokio;
+pin_project! {
+    /// A connection's work, to spawn on a tokio runtime: `Send`, `'static`,
+    /// and complete when the connection has ended. Dropping it force-closes
+    /// the connection.
+    ///
+    /// Every poll runs inside the connection's `voice_ws` tracing span.
+    #[derive(Debug)]
+    #[must_use = "nothing happens until the task is spawned"]
+    pub struct Task {
+        #[pin]
+        inner: voice_ws_pump::Task<Tokio>,
+    }
+}
 
-/// Starts a voice connection: spawns its task on the current tokio runtime
-/// and returns the [`Handle`] to command it and its [`Events`].
-///
-/// The task connects at once to `credentials.endpoint` and runs until the
-/// session is stopped (4014, 4021, 4022, or [`Handle::close`]), fails
-/// (4004, 4012, 4016, 4017), or is force-closed. After
-/// `SessionInvalidated` it waits for [`Handle::update_credentials`].
+impl Future for Task {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.project().inner.poll(cx)
+    }
+}
+
+/// What [`connect`] returns: the connection's [`Handle`] and [`Events`],
+/// and its [`Task`] to spawn.
+pub type Connection = voice_ws_pump::Connection<Task>;
+
+/// Prepares a voice connection. Nothing happens until the returned
+/// [`Connection::task`] is spawned on a tokio runtime; it then connects at
+/// once to `credentials.endpoint` and runs until the session is stopped
+/// (4014, 4021, 4022, or [`Handle::close`]), fails (4004, 4012, 4016,
+/// 4017), or is force-closed. After `SessionInvalidated` it waits for
+/// [`Handle::update_credentials`].
+pub fn connect(config: DriverConfig, credentials: Credentials) -> Connection {
+    let voice_ws_pump::Connection {
+        handle,
+        events,
+        task,
+    } = voice_ws_pump::connect::<Tokio>(config, credentials);
+    Connection {
+        handle,
+        events,
+        task: Task { inner: task },
+    }
+}
+
+/// [`connect`], then spawns the task on the current tokio runtime: returns
+/// the [`Handle`] to command the connection and its [`Events`].
 ///
 /// # Panics
 /// Outside a tokio runtime.
-pub fn connect(config: DriverConfig, credentials: Credentials) -> (Handle, Events) {
-    let (handle, events, task) = voice_ws_pump::start::<Tokio>(config, credentials);
+pub fn spawn(config: DriverConfig, credentials: Credentials) -> (Handle, Events) {
+    let Connection {
+        handle,
+        events,
+        task,
+    } = connect(config, credentials);
     tokio::spawn(task);
     (handle, events)
 }

@@ -1,7 +1,9 @@
 //! What this driver brings to the shared loop: tokio's sockets and timers
 //! (paused time included), tokio-rustls, tokio-tungstenite.
 
+use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -10,17 +12,17 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Error as WsError;
-use voice_ws_pump::{BoxFuture, Runtime, Target};
+use voice_ws_pump::rustls::ClientConfig;
+use voice_ws_pump::rustls::pki_types::ServerName;
+use voice_ws_pump::tungstenite::Error as WsError;
+use voice_ws_pump::tungstenite::handshake::client::Request;
+use voice_ws_pump::tungstenite::protocol::WebSocketConfig;
+use voice_ws_pump::{BoxFuture, Runtime};
 
-/// A byte stream: plain TCP or TLS over it.
+/// A byte stream: plain TCP or TLS over it (tokio's I/O traits; boxed, see
+/// [`Runtime::Stream`]).
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
-/// The stream a connection runs on. Boxed rather than an enum of plain and
-/// TLS: a rustls connection is over a kilobyte, and an enum would make
-/// every plain socket (and the task holding it) that large too.
-type WsStream = WebSocketStream<Box<dyn Io>>;
 
 /// tokio, for the shared loop. Time is `tokio::time`'s, so that tests may
 /// pause it.
@@ -28,7 +30,9 @@ type WsStream = WebSocketStream<Box<dyn Io>>;
 pub(crate) struct Tokio;
 
 impl Runtime for Tokio {
-    type Socket = WsStream;
+    type Tcp = TcpStream;
+    type Stream = Box<dyn Io>;
+    type Socket = WebSocketStream<Box<dyn Io>>;
     type Timer = Sleep;
 
     fn now() -> Instant {
@@ -51,28 +55,44 @@ impl Runtime for Tokio {
         Box::pin(tokio::time::sleep(duration))
     }
 
-    fn connect(target: Target) -> BoxFuture<Result<WsStream, WsError>> {
-        Box::pin(connect(target))
+    fn default_tls() -> Arc<ClientConfig> {
+        voice_ws_pump::tls::ring_webpki()
+    }
+
+    async fn connect_tcp(host: &str, port: u16) -> io::Result<TcpStream> {
+        let tcp = TcpStream::connect((host, port)).await?;
+        tcp.set_nodelay(true)?;
+        Ok(tcp)
+    }
+
+    fn plain(tcp: TcpStream) -> Box<dyn Io> {
+        Box::new(tcp)
+    }
+
+    async fn connect_tls(
+        tcp: TcpStream,
+        name: ServerName<'static>,
+        config: Arc<ClientConfig>,
+    ) -> io::Result<Box<dyn Io>> {
+        Ok(Box::new(
+            TlsConnector::from(config).connect(name, tcp).await?,
+        ))
+    }
+
+    async fn handshake(
+        request: Request,
+        stream: Box<dyn Io>,
+        config: WebSocketConfig,
+    ) -> Result<Self::Socket, WsError> {
+        let (ws, _response) =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
+        Ok(ws)
     }
 }
 
 /// About thirty years ahead: tokio's own "never".
 fn far_future() -> tokio::time::Instant {
     tokio::time::Instant::now() + Duration::from_secs(86_400 * 365 * 30)
-}
-
-async fn connect(target: Target) -> Result<WsStream, WsError> {
-    let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
-    // Heartbeats are tiny and their round-trip time is measured.
-    tcp.set_nodelay(true)?;
-    let stream: Box<dyn Io> = match target.tls {
-        Some((name, config)) => Box::new(TlsConnector::from(config).connect(name, tcp).await?),
-        None => Box::new(tcp),
-    };
-    let config = Some(target.ws_config);
-    let (ws, _response) =
-        tokio_tungstenite::client_async_with_config(target.request, stream, config).await?;
-    Ok(ws)
 }
 
 #[cfg(test)]

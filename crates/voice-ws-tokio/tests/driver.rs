@@ -15,7 +15,7 @@ use common::{
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
 use voice_ws_tokio::proto::codec::{DecodeError, Identify, Incoming, ServerMessage, Speaking};
 use voice_ws_tokio::{
-    ClientMessage, CloseCode, Endpoint, Event, Invalidation, Phase, SendError, connect,
+    ClientMessage, CloseCode, Endpoint, Event, Invalidation, Phase, SendError, spawn,
 };
 
 async fn sim(plans: Vec<ConnectionPlan>) -> Sim {
@@ -48,7 +48,7 @@ fn speaking_ssrc(event: &Event) -> Option<u32> {
 #[tokio::test]
 async fn handshake_sends_identify_and_delivers_connected_hello_ready() {
     let sim = sim(vec![]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
 
     assert_eq!(next(&mut events).await, Some(Event::Connected));
     let seen = until(&mut events, is_ready).await;
@@ -69,7 +69,7 @@ async fn handshake_sends_identify_and_delivers_connected_hello_ready() {
 #[tokio::test]
 async fn heartbeat_ack_reports_rtt() {
     let sim = sim(vec![]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
 
     let seen = until(&mut events, |e| matches!(e, Event::HeartbeatAck { .. })).await;
     let Some(Event::HeartbeatAck { rtt }) = seen.last() else {
@@ -95,7 +95,7 @@ async fn heartbeat_ack_reports_rtt() {
 #[tokio::test]
 async fn zombie_drops_the_socket_and_resumes() {
     let sim = sim(vec![ConnectionPlan::withhold_acks_after_heartbeats(1)]).await;
-    let (_handle, mut events) = connect(config(), credentials(&sim));
+    let (_handle, mut events) = spawn(config(), credentials(&sim));
 
     until(&mut events, is_ready).await;
     let seen = until(&mut events, is_resumed).await;
@@ -128,7 +128,7 @@ async fn zombie_drops_the_socket_and_resumes() {
 #[tokio::test]
 async fn silent_server_zombies_and_the_resume_replays_what_was_missed() {
     let sim = sim(vec![ConnectionPlan::silent_after_ready()]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
 
     until(&mut events, is_ready).await;
     // Buffered by the silent server, so only a resume can deliver them.
@@ -154,7 +154,7 @@ async fn silent_server_zombies_and_the_resume_replays_what_was_missed() {
 #[tokio::test]
 async fn server_reset_without_close_frame_resumes() {
     let sim = sim(vec![ConnectionPlan::reset_after_heartbeats(1)]).await;
-    let (_handle, mut events) = connect(config(), credentials(&sim));
+    let (_handle, mut events) = spawn(config(), credentials(&sim));
 
     until(&mut events, is_ready).await;
     let seen = until(&mut events, is_resumed).await;
@@ -168,7 +168,7 @@ async fn server_reset_without_close_frame_resumes() {
 #[tokio::test]
 async fn close_4014_stops_without_reconnecting() {
     let sim = sim(vec![ConnectionPlan::close_after_ready(4014)]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
 
     let seen = until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
     let code = Some(CloseCode::DISCONNECTED);
@@ -193,7 +193,7 @@ async fn close_4014_stops_without_reconnecting() {
 #[tokio::test]
 async fn invalidated_session_identifies_again_with_new_credentials() {
     let sim = sim(vec![ConnectionPlan::close_after_ready(4006)]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
 
     let seen = until(&mut events, |e| {
         matches!(e, Event::SessionInvalidated { .. })
@@ -222,7 +222,7 @@ async fn oversized_message_is_refused_unread_and_the_session_resumes() {
     let sim = sim(vec![plan]).await;
     let mut config = config();
     config.session.transport.max_message_size = 4096;
-    let (_handle, mut events) = connect(config, credentials(&sim));
+    let (_handle, mut events) = spawn(config, credentials(&sim));
 
     until(&mut events, is_ready).await;
     let seen = until(&mut events, is_resumed).await;
@@ -239,7 +239,7 @@ async fn oversized_message_is_refused_unread_and_the_session_resumes() {
 #[tokio::test]
 async fn sends_reach_the_server_and_reserved_ops_are_refused() {
     let sim = sim(vec![]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
     let ssrc = until(&mut events, is_ready)
         .await
         .into_iter()
@@ -282,7 +282,7 @@ async fn sends_reach_the_server_and_reserved_ops_are_refused() {
 async fn a_slow_reader_loses_nothing_and_heartbeats_go_on() {
     let sim = sim(vec![]).await;
     let config = config().with_event_buffer(1);
-    let (handle, mut events) = connect(config, credentials(&sim));
+    let (handle, mut events) = spawn(config, credentials(&sim));
     until(&mut events, is_ready).await;
 
     for ssrc in 1..=40 {
@@ -310,7 +310,7 @@ async fn a_slow_reader_loses_nothing_and_heartbeats_go_on() {
 async fn dropped_events_are_discarded_and_the_connection_goes_on() {
     let sim = sim(vec![]).await;
     let config = config().with_event_buffer(1);
-    let (handle, mut events) = connect(config, credentials(&sim));
+    let (handle, mut events) = spawn(config, credentials(&sim));
     until(&mut events, is_ready).await;
 
     drop(events);
@@ -331,7 +331,7 @@ async fn dropped_events_are_discarded_and_the_connection_goes_on() {
 async fn sends_wait_for_room_among_the_commands() {
     let sim = sim(vec![]).await;
     let config = config().with_command_buffer(1);
-    let (handle, mut events) = connect(config, credentials(&sim));
+    let (handle, mut events) = spawn(config, credentials(&sim));
     let ssrc = until(&mut events, is_ready)
         .await
         .into_iter()
@@ -363,7 +363,7 @@ async fn sends_wait_for_room_among_the_commands() {
 #[tokio::test]
 async fn graceful_close_sends_1000_and_stops() {
     let sim = sim(vec![]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
     until(&mut events, is_ready).await;
 
     handle.close().await;
@@ -389,7 +389,7 @@ async fn graceful_close_sends_1000_and_stops() {
 #[tokio::test]
 async fn force_close_ends_the_task_and_the_socket() {
     let sim = sim(vec![]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
     until(&mut events, is_ready).await;
 
     handle.force_close();
@@ -406,7 +406,7 @@ async fn force_close_ends_the_task_and_the_socket() {
 #[tokio::test]
 async fn dropping_the_last_handle_closes_the_connection() {
     let sim = sim(vec![]).await;
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
     until(&mut events, is_ready).await;
 
     let clone = handle.clone();
@@ -432,7 +432,7 @@ async fn wss_is_tls_by_default_and_a_plain_server_is_refused() {
     // A bare endpoint is always wss://, even when ws:// is allowed.
     creds.endpoint = Endpoint::parse(&sim.endpoint(), true).unwrap();
     assert!(creds.endpoint.is_secure());
-    let (handle, mut events) = connect(config(), creds);
+    let (handle, mut events) = spawn(config(), creds);
 
     let seen = until(&mut events, |e| {
         matches!(e, Event::Reconnecting { attempt: 2, .. })

@@ -8,7 +8,7 @@ mod common;
 
 use common::{config, credentials, is_ready, until};
 use voice_ws_sim::{Sim, SimConfig};
-use voice_ws_tokio::{Endpoint, Event, connect};
+use voice_ws_tokio::{Endpoint, Event, spawn};
 
 async fn setup() -> (Sim, voice_ws_tokio::Credentials) {
     let sim = SimConfig::default().with_heartbeat_interval_ms(100.0);
@@ -24,7 +24,7 @@ async fn setup() -> (Sim, voice_ws_tokio::Credentials) {
 async fn wss_with_a_trusted_certificate_runs_the_session() {
     let (sim, creds) = setup().await;
     let config = config().with_tls(voice_ws_sim::tls::client_config_trusting_test_ca().unwrap());
-    let (handle, mut events) = connect(config, creds);
+    let (handle, mut events) = spawn(config, creds);
 
     until(&mut events, is_ready).await;
     until(&mut events, |e| matches!(e, Event::HeartbeatAck { .. })).await;
@@ -36,7 +36,7 @@ async fn wss_with_a_trusted_certificate_runs_the_session() {
 async fn an_untrusted_certificate_is_refused() {
     let (sim, creds) = setup().await;
     // Default TLS settings: the webpki roots, which do not know the test CA.
-    let (handle, mut events) = connect(config(), creds);
+    let (handle, mut events) = spawn(config(), creds);
 
     let seen = until(&mut events, |e| {
         matches!(e, Event::Reconnecting { attempt: 2, .. })

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use common::{SERVER_ID, TOKEN, config, credentials, is_ready, is_resumed, until, until_end};
 use voice_ws_sim::{Action, ConnectionPlan, Sim, SimConfig, Trigger};
-use voice_ws_tokio::connect;
+use voice_ws_tokio::spawn;
 
 /// Every formatted line goes here.
 #[derive(Clone, Default)]
@@ -59,7 +59,7 @@ async fn the_token_never_appears_in_any_log_line() {
         .with_heartbeat_interval_ms(100.0)
         .with_plan(first);
     let sim = Sim::start(sim).await.unwrap();
-    let (handle, mut events) = connect(config(), credentials(&sim));
+    let (handle, mut events) = spawn(config(), credentials(&sim));
     until(&mut events, is_ready).await;
     until(&mut events, is_resumed).await;
     until(&mut events, |e| {

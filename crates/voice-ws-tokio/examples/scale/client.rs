@@ -90,7 +90,7 @@ pub(crate) async fn run(plan: Plan, mark: &mut dyn FnMut(&str)) -> Result<(), St
             endpoint: endpoint.clone(),
             max_dave_protocol_version: 0,
         };
-        let (handle, events) = voice_ws_tokio::connect(DriverConfig::default(), credentials);
+        let (handle, events) = voice_ws_tokio::spawn(DriverConfig::default(), credentials);
         read(events);
         handles.push(handle);
     }
