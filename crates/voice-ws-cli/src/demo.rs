@@ -5,7 +5,7 @@ use crate::output::say;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use voice_ws_proto::codec::{SelectProtocol, Speaking};
+use voice_ws_proto::codec::{SelectProtocol, Speaking, op};
 use voice_ws_proto::{
     ClientMessage, CloseCode, Credentials, Endpoint, Event, SessionConfig, Token,
 };
@@ -164,7 +164,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
             RecordedFrame::Text(t) => serde_json::from_str::<serde_json::Value>(t).ok(),
             _ => None,
         })
-        .filter(|v| v["op"] == 7)
+        .filter(|v| v["op"] == op::RESUME)
         .map(|v| v["d"]["seq_ack"].to_string())
         .collect();
     let mut passed = true;
