@@ -128,7 +128,7 @@ fn ws_config(max_message_size: usize) -> WebSocketConfig {
 
 /// What the socket produced for the core.
 #[derive(Debug)]
-pub(crate) enum Inbound {
+pub(crate) enum SocketRead {
     /// A text or binary message.
     Data(Message),
     /// The peer's close frame and its code, if it had one.
@@ -189,31 +189,31 @@ where
 
     /// Writes what is queued, then waits for the next message worth
     /// reporting.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Inbound> {
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<SocketRead> {
         if let Poll::Ready(Err(error)) = self.poll_write(cx) {
             tracing::debug!(%error, "socket write failed");
-            return Poll::Ready(Inbound::Ended);
+            return Poll::Ready(SocketRead::Ended);
         }
         loop {
-            let inbound = match ready!(self.ws.poll_next_unpin(cx)) {
+            let read = match ready!(self.ws.poll_next_unpin(cx)) {
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
-                    Inbound::Data(message)
+                    SocketRead::Data(message)
                 }
-                Some(Ok(Message::Close(frame))) => Inbound::Close(frame.map(|f| f.code.into())),
+                Some(Ok(Message::Close(frame))) => SocketRead::Close(frame.map(|f| f.code.into())),
                 // tungstenite answers pings itself; nothing else concerns the core.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
                 Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, .. }))) => {
-                    Inbound::Oversized(size)
+                    SocketRead::Oversized(size)
                 }
                 Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) | None => {
-                    Inbound::Ended
+                    SocketRead::Ended
                 }
                 Some(Err(error)) => {
                     tracing::debug!(%error, "socket read failed");
-                    Inbound::Ended
+                    SocketRead::Ended
                 }
             };
-            return Poll::Ready(inbound);
+            return Poll::Ready(read);
         }
     }
 

@@ -28,7 +28,7 @@ use crate::Runtime;
 use crate::clock::Clock;
 use crate::command::Command;
 use crate::shared::{Aborted, Shared};
-use crate::socket::{self, Connecting, Inbound, Socket};
+use crate::socket::{self, Connecting, Socket, SocketRead};
 use crate::status::Status;
 
 /// Where the loop's inputs come from, in the order of one round. Each poll
@@ -71,7 +71,7 @@ impl Source {
 enum Input<S> {
     Command(Command),
     Connected(Result<S, WsError>),
-    Inbound(Inbound),
+    SocketRead(SocketRead),
     Timeout,
     /// The application made room: deliver what the core holds.
     Room,
@@ -289,7 +289,7 @@ impl<R: Runtime> Worker<R> {
                 None => Poll::Pending,
             },
             Source::Socket => match &mut self.socket {
-                Some(socket) => socket.poll_next(cx).map(|i| Ok(Input::Inbound(i))),
+                Some(socket) => socket.poll_next(cx).map(|i| Ok(Input::SocketRead(i))),
                 None => Poll::Pending,
             },
             Source::Timer if armed => R::poll_timer(timer, cx).map(|()| Ok(Input::Timeout)),
@@ -310,7 +310,7 @@ impl<R: Runtime> Worker<R> {
                 self.connecting = None;
                 self.on_connected(opened);
             }
-            Input::Inbound(inbound) => self.on_inbound(inbound),
+            Input::SocketRead(read) => self.on_socket_read(read),
             Input::Timeout => self.session.handle_timeout(self.now()),
             // The drain that follows delivers what the core holds.
             Input::Room => {}
@@ -360,39 +360,39 @@ impl<R: Runtime> Worker<R> {
         }
     }
 
-    fn on_inbound(&mut self, inbound: Inbound) {
+    fn on_socket_read(&mut self, read: SocketRead) {
         let now = self.now();
         let Some(socket) = &mut self.socket else {
             return;
         };
         if socket.reported {
             // Already reported closed: only its end matters, to drop it.
-            if matches!(inbound, Inbound::Ended) {
+            if matches!(read, SocketRead::Ended) {
                 self.socket = None;
             }
             return;
         }
-        match inbound {
-            Inbound::Data(Message::Text(text)) => {
+        match read {
+            SocketRead::Data(Message::Text(text)) => {
                 trace!(len = text.len(), "text frame");
                 self.session.handle_frame(now, Frame::Text(text.as_str()));
             }
-            Inbound::Data(Message::Binary(bytes)) => {
+            SocketRead::Data(Message::Binary(bytes)) => {
                 trace!(len = bytes.len(), "binary frame");
                 self.session.handle_frame(now, Frame::Binary(bytes));
             }
-            Inbound::Data(_) => {}
-            Inbound::Oversized(size) => {
+            SocketRead::Data(_) => {}
+            SocketRead::Oversized(size) => {
                 warn!(size, "message over max_message_size");
                 self.session.handle_oversized(now, size);
             }
-            Inbound::Close(code) => {
+            SocketRead::Close(code) => {
                 debug!(?code, "close frame received");
                 // Kept until it ends, so tungstenite can send its reply.
                 socket.reported = true;
                 self.session.handle_close(now, code);
             }
-            Inbound::Ended => {
+            SocketRead::Ended => {
                 debug!("socket ended without a close frame");
                 self.socket = None;
                 self.session.handle_close(now, None);
