@@ -17,18 +17,6 @@ fn numbered(seq: u16) -> String {
     format!(r#"{{"op":13,"d":{{"user_id":"1234"}},"seq":{seq}}}"#)
 }
 
-/// The Resume the session must send with this `seq_ack`, then Hello and
-/// Resumed from the server.
-fn expect_resume(d: &mut SessionPair, seq_ack: i32) {
-    d.accept();
-    let sent = d.drain_transmits();
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_json(&sent[0], &resume_text(seq_ack));
-    d.server_text(HELLO);
-    d.server_text(RESUMED);
-    assert_eq!(d.session.phase(), Phase::Active);
-}
-
 #[test]
 fn first_seq_65533_with_nothing_taken_before_the_drop() {
     let mut d = SessionPair::new();
@@ -39,7 +27,7 @@ fn first_seq_65533_with_nothing_taken_before_the_drop() {
     // The application took nothing; the socket drops.
     d.server_close(None);
     // The Resume acknowledges what was received, across the wrap.
-    expect_resume(&mut d, 0);
+    d.resume_keeping_events(0);
     // A server replaying from the session's first message anyway.
     for seq in [65533, 65534, 65535, 0, 1, 2] {
         d.server_text(&numbered(seq));
@@ -79,7 +67,7 @@ fn a_full_queue_at_the_moment_of_the_drop() {
     // It reads; the next look (one backoff step later) reconnects.
     let mut delivered = message_seqs(&d.drain_events());
     d.advance(1_000);
-    expect_resume(&mut d, 8);
+    d.resume_keeping_events(8);
     // Discord replays after 8; the server's 10..=12 are new.
     for seq in 9..=12 {
         d.server_text(&numbered(seq));
@@ -99,7 +87,7 @@ fn a_drop_in_the_middle_of_a_replay() {
     let mut delivered = message_seqs(&d.drain_events());
     // Dropped; meanwhile the server buffered 4..=8 for us.
     d.server_close(Some(1006));
-    expect_resume(&mut d, 3);
+    d.resume_keeping_events(3);
     for seq in 4..=6 {
         d.server_text(&numbered(seq));
     }
@@ -116,7 +104,7 @@ fn a_drop_in_the_middle_of_a_replay() {
         "the replay was progress: attempts start again: {events:?}"
     );
     delivered.extend(message_seqs(&events));
-    expect_resume(&mut d, 6);
+    d.resume_keeping_events(6);
     // A lax server replays from 4 again; only 7 and 8 are new.
     for seq in 4..=8 {
         d.server_text(&numbered(seq));

@@ -157,9 +157,10 @@ pub trait Runtime: 'static {
 /// Prepares a connection on the runtime `R`: the [`Handle`] to command it,
 /// its [`Events`], and the [`Task`] to spawn on `R`'s executor.
 ///
-/// The task connects at once to `credentials.endpoint` and runs until the
-/// session is stopped (4014, 4021, 4022, or [`Handle::close`]), fails
-/// (4004, 4012, 4016, 4017), or is force-closed. Until the task is polled
+/// The task connects at once to `credentials.endpoint` and runs until [`Handle::close`], a force-close, or the last
+/// [`Handle`] dropped. A stop (4014, 4021, 4022), a fatal close (4004, 4012,
+/// 4016, 4017, 4020) or `SessionInvalidated` leaves it waiting for
+/// [`Handle::update_credentials`], which starts a fresh session. Until the task is polled
 /// nothing happens; if it is dropped unpolled, the connection has ended.
 pub fn connect<R: Runtime>(config: DriverConfig, credentials: Credentials) -> Connection<Task<R>> {
     let span = tracing::info_span!("voice_ws", server_id = %credentials.server_id);

@@ -137,10 +137,10 @@ pub type Connection = voice_ws_pump::Connection<Task>;
 
 /// Prepares a voice connection. Nothing happens until the returned
 /// [`Connection::task`] is spawned on a tokio runtime; it then connects at
-/// once to `credentials.endpoint` and runs until the session is stopped
-/// (4014, 4021, 4022, or [`Handle::close`]), fails (4004, 4012, 4016,
-/// 4017), or is force-closed. After `SessionInvalidated` it waits for
-/// [`Handle::update_credentials`].
+/// once to `credentials.endpoint` and runs until [`Handle::close`], a force-close, or the last
+/// [`Handle`] dropped. A stop (4014, 4021, 4022), a fatal close (4004, 4012,
+/// 4016, 4017, 4020) or `SessionInvalidated` leaves it waiting for
+/// [`Handle::update_credentials`], which starts a fresh session.
 pub fn connect(config: DriverConfig, credentials: Credentials) -> Connection {
     let voice_ws_pump::Connection {
         handle,
