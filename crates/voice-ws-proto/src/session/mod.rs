@@ -10,6 +10,7 @@ mod endpoint;
 mod event;
 mod invalidation;
 mod phase;
+mod resume_loop;
 mod timer;
 
 pub use config::SessionConfig;
@@ -32,6 +33,7 @@ use crate::send_error::SendError;
 use crate::time::Instant;
 use crate::transport::{self, State, Stats, Transport};
 use backoff::Rng;
+use resume_loop::{Ending, ResumeFailures};
 use timer::{Timer, TimerTable};
 
 /// A voice gateway session, sans-IO.
@@ -59,23 +61,14 @@ pub struct Session {
     proven: bool,
     /// Reconnects since the last progress.
     attempt: u32,
-    /// How the last unproven resumed socket ended, and how many in a row
-    /// ended that way.
-    last_failure: Option<(Ending, u32)>,
+    /// Unproven resumes in a row that ended alike.
+    resume_failures: ResumeFailures,
     rng: Rng,
     connect_request: Option<String>,
     /// A socket nobody wants any more (it outlived its connect timeout, or
     /// opened after the session moved on): the next transmit drops it.
     abort_requested: bool,
     timers: TimerTable,
-}
-
-/// How a resumed socket ended, compared between resumes to spot a loop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Ending {
-    code: Option<CloseCode>,
-    by_self: bool,
-    seq_ack: Option<u16>,
 }
 
 impl Session {
@@ -92,7 +85,7 @@ impl Session {
             ready: false,
             proven: false,
             attempt: 0,
-            last_failure: None,
+            resume_failures: ResumeFailures::default(),
             connect_request: None,
             abort_requested: false,
             timers: TimerTable::default(),
@@ -306,7 +299,7 @@ impl Session {
         self.transport.reset_seq();
         self.ready = false;
         self.attempt = 0;
-        self.last_failure = None;
+        self.resume_failures.clear();
         // Held sends belong to the session they were made in (an old SSRC,
         // an old protocol selection): hand them back rather than replay them.
         self.return_unsent();
@@ -503,7 +496,7 @@ impl Session {
     fn made_progress(&mut self) {
         self.proven = true;
         self.attempt = 0;
-        self.last_failure = None;
+        self.resume_failures.clear();
         self.timers.stop(Timer::Stable);
     }
 
@@ -557,11 +550,7 @@ impl Session {
             by_self,
             seq_ack: self.transport.seq_ack(),
         };
-        let repeats = match self.last_failure {
-            Some((last, n)) if last == ending => n + 1,
-            _ => 1,
-        };
-        self.last_failure = Some((ending, repeats));
+        let repeats = self.resume_failures.record(ending);
         (repeats >= self.config.resume_loop_limit.max(1)).then_some(repeats)
     }
 
@@ -597,7 +586,7 @@ impl Session {
         self.enter(Phase::NeedsCredentials);
         self.connect_request = None;
         self.ready = false;
-        self.last_failure = None;
+        self.resume_failures.clear();
         self.transport.reset_seq();
         self.return_unsent();
         self.emit(Event::SessionInvalidated { code, reason });
