@@ -27,11 +27,14 @@
 //! Discord-like server (`server.rs`: a bounded replay buffer, replay after
 //! the Resume's `seq_ack`), which together check exactly-once delivery.
 
+mod app_send;
 mod clock;
 mod decode_frame;
 mod decode_json;
+mod machine;
 mod model;
 mod ops;
+mod rig;
 mod server;
 mod session_ops;
 mod transport_ops;

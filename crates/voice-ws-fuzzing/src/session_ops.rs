@@ -10,15 +10,13 @@ use voice_ws_proto::{
     ServerMessage, Session, State, Transmit,
 };
 
+use crate::app_send::{SERVER_ID, USER_ID, client_message};
 use crate::clock::{self, Clocked};
-use crate::model::{self, Beats, Outcome, Prediction, Receiver, queued_events};
+use crate::model::{self, Outcome, Prediction};
 use crate::ops::{self, AppSend, Header, Op};
-use crate::server::{Out, Server};
-use crate::transport_ops::client_message;
-use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
-
-/// Outputs one input may produce beyond the configured queue bounds.
-const SLACK: usize = 8;
+use crate::rig::{Rig, Seen};
+use crate::server::Out;
+use crate::wire::{self, Sent, TOKEN_STEM};
 
 const ENDPOINT: &str = "voice.example.invalid:443";
 const URL: &str = "wss://voice.example.invalid:443/?v=8";
@@ -140,15 +138,10 @@ impl Progress {
 
 struct Harness {
     s: Session,
-    header: Header,
-    now_ms: u64,
-    server: Server,
+    /// Clock, server, model and socket bookkeeping shared with `transport`.
+    rig: Rig,
     /// Index of the current credentials.
     creds: u32,
-    /// What the rules say the session received and queued.
-    rx: Receiver,
-    /// The current socket's heartbeats.
-    beats: Beats,
     /// The session reached Ready on the current credentials.
     ready: bool,
     progress: Progress,
@@ -156,37 +149,24 @@ struct Harness {
     app_closed: bool,
     /// The input being checked replaces the credentials.
     replacing: bool,
-    /// The input being checked is `handle_timeout`.
-    in_timeout: bool,
     /// The server cannot serve the Resume just sent: it closes 4006.
     refuse_resume: bool,
     /// A connect was requested and the driver is dialing.
     dialing: bool,
-    /// A socket is up and we have not written a close or abort on it.
-    writable: bool,
-    /// Between `Connected` and `Disconnected` in the event stream.
-    connected: bool,
-    terminated: bool,
     /// The session was stopped, failed or invalidated at the last check.
     dead: bool,
-    socket_nonce: Option<u64>,
-    /// When the current socket opened (harness clock, ms).
-    opened_ms: u64,
     /// Sends the session accepted, sends written, sends handed back.
     accepted: u64,
     written: u64,
     unsent: u64,
     next_text_id: u64,
     last_text_id: Option<u64>,
-    inputs_since_drain: usize,
-    /// The end of the run: the owner takes every event at once.
-    settling: bool,
 }
 
 fn credentials(n: u32, dave: u16) -> Credentials {
     Credentials {
-        server_id: "41771983423143937".into(),
-        user_id: "104694319306248192".into(),
+        server_id: SERVER_ID.into(),
+        user_id: USER_ID.into(),
         session_id: format!("session{n}"),
         token: wire::token(n).into(),
         endpoint: Endpoint::parse(ENDPOINT, false).unwrap_or_else(|e| panic!("{e}")),
@@ -214,87 +194,64 @@ impl Harness {
     fn new(header: Header) -> Self {
         let config = header.session_config();
         Self {
-            rx: Receiver::new(config.transport.max_pending_events),
-            beats: Beats::new(config.transport.heartbeat_tolerance),
+            rig: Rig::new(header, &config.transport),
             s: Session::new(config, credentials(0, header.dave())),
-            header,
-            now_ms: 0,
-            server: Server::new(!header.loose_driver()),
             creds: 0,
             ready: false,
             progress: Progress::default(),
             app_closed: false,
             replacing: false,
-            in_timeout: false,
             refuse_resume: false,
             dialing: false,
-            writable: false,
-            connected: false,
-            terminated: false,
             dead: false,
-            socket_nonce: None,
-            opened_ms: 0,
             accepted: 0,
             written: 0,
             unsent: 0,
             next_text_id: 0,
             last_text_id: None,
-            inputs_since_drain: 0,
-            settling: false,
         }
-    }
-
-    fn now(&self) -> Instant {
-        Instant::from_millis(self.now_ms)
-    }
-
-    fn strict(&self) -> bool {
-        !self.header.loose_driver()
     }
 
     /// Whether the reconnect rules are checked event by event: the owner
     /// takes every event right after its input, and the driver keeps the
     /// contract.
     fn eager(&self) -> bool {
-        self.strict() && !self.header.lazy_owner()
+        self.rig.strict() && !self.rig.header.lazy_owner()
     }
 
     fn start(&mut self) {
-        self.s.start(self.now());
+        self.s.start(self.rig.now());
         self.after_input(false);
     }
 
     fn step(&mut self, op: &Op) {
-        let now = self.now();
+        let now = self.rig.now();
         match op {
             Op::Open => {
-                if !self.strict() || self.dialing {
+                if !self.rig.strict() || self.dialing {
                     self.dialing = false;
                     let connecting = self.s.phase() == Phase::Connecting;
                     self.s.handle_open(now);
                     if connecting && self.s.state() == State::Open {
-                        self.writable = true;
-                        self.socket_nonce = None;
-                        self.opened_ms = self.now_ms;
-                        self.beats.opened();
+                        self.rig.socket_opened();
                     }
                 }
             }
             Op::Text(text) => {
-                let outs = self.server.text(text, self.now_ms);
+                let outs = self.rig.server.text(text, self.rig.now_ms);
                 return self.frames_in(outs);
             }
             Op::Binary(binary) => {
-                let outs = self.server.binary(binary);
+                let outs = self.rig.server.binary(binary);
                 return self.frames_in(outs);
             }
             Op::Close(code) => {
-                if !self.strict() || self.dialing || self.s.state().has_socket() {
+                if !self.rig.strict() || self.dialing || self.s.state().has_socket() {
                     self.dialing = false;
                     self.s.handle_close(now, *code);
                 }
             }
-            Op::Advance(ms) => return self.advance(*ms),
+            Op::Advance(ms) => return clock::advance(self, *ms),
             Op::Send(send) => self.send(send),
             Op::HeartbeatNow => self.s.heartbeat_now(now),
             Op::HeartbeatIn(ms) => self
@@ -308,15 +265,15 @@ impl Harness {
             Op::ForceClose(code) => {
                 self.app_closed = true;
                 self.s.force_close(CloseCode(*code));
-                self.terminated = true;
+                self.rig.terminated = true;
             }
             Op::UpdateCredentials => {
                 self.creds += 1;
-                let creds = credentials(self.creds, self.header.dave());
+                let creds = credentials(self.creds, self.rig.header.dave());
                 self.s.update_credentials(now, creds);
-                if !self.terminated {
+                if !self.rig.terminated {
                     // A fresh session: nothing received, not Ready.
-                    self.rx.reset();
+                    self.rig.rx.reset();
                     self.ready = false;
                     self.app_closed = false;
                     self.progress.attempt = 0;
@@ -336,7 +293,7 @@ impl Harness {
         if std::mem::take(&mut self.refuse_resume) {
             // The server's buffer lost what the Resume asks for: it closes
             // 4006 rather than replay a partial gap.
-            self.s.handle_close(self.now(), Some(4006));
+            self.s.handle_close(self.rig.now(), Some(4006));
             self.after_input(false);
         }
     }
@@ -355,55 +312,15 @@ impl Harness {
             self.after_input(false);
         }
         for out in outs {
-            if self.strict() && !self.s.state().has_socket() {
+            if self.rig.strict() && !self.s.state().has_socket() {
                 break;
             }
-            self.frame_in(&out);
+            let phase = self.s.phase();
+            let p = self.rig.feed_frame(&mut self.s, &out);
+            self.on_received(&p, phase);
+            let transmits = self.after_input(false);
+            model::check_drop(&p, &transmits);
         }
-    }
-
-    fn frame_in(&mut self, out: &Out) {
-        let (phase, state) = (self.s.phase(), self.s.state());
-        let room = if self.header.lazy_owner() && !self.settling {
-            queued_events(&format!("{:?}", self.s)) < self.rx.bound()
-        } else {
-            true
-        };
-        let config = self.s.config().transport.clone();
-        let p = self.rx.predict(
-            &out.wire,
-            state.has_socket(),
-            state == State::Open,
-            config.max_message_size,
-            room,
-        );
-        let before = self.s.stats();
-        self.s.handle_frame(self.now(), out.wire.frame());
-        let after = self.s.stats();
-        self.rx.verify(&p, &before, &after);
-        self.rx.apply(&p);
-        model::check_delivery(&mut self.server, out.class, &p);
-        if state.has_socket() && p.outcome != Outcome::Oversized && config.any_frame_is_alive {
-            self.beats.proof_of_life();
-        }
-        model::check_ack(&mut self.beats, &p, &before, &after);
-        self.on_received(&p, phase);
-        if p.drop.is_some() {
-            assert!(
-                !self.s.state().has_socket(),
-                "{:?} left the socket up",
-                p.outcome
-            );
-        } else if state.has_socket() {
-            assert_eq!(
-                self.s.state(),
-                state,
-                "a frame changed the socket's state ({:?})",
-                p.outcome
-            );
-        }
-        let transmits = self.after_input(false);
-        model::check_drop(&p, &transmits);
     }
 
     /// The handshake and progress rules for a frame handled in `phase`.
@@ -430,7 +347,7 @@ impl Harness {
             }
             if phase == Phase::Resuming && !self.progress.proven {
                 let stable = self.s.config().resume_stable_after;
-                self.progress.stable_at_ms = Some(self.now_ms + stable.as_millis() as u64);
+                self.progress.stable_at_ms = Some(self.rig.now_ms + stable.as_millis() as u64);
             }
         }
     }
@@ -484,30 +401,19 @@ impl Harness {
         }
     }
 
-    fn advance(&mut self, ms: u32) {
-        clock::advance(self, ms);
-    }
-
     fn timeout(&mut self) {
-        let now = self.now();
         let stable = self
             .progress
             .stable_at_ms
-            .is_some_and(|at| at <= self.now_ms);
+            .is_some_and(|at| at <= self.rig.now_ms);
         if stable && self.s.phase() == Phase::Active {
             // A resumed socket that stayed up long enough.
             self.progress.made();
         }
-        let before = self.s.stats();
-        self.s.handle_timeout(now);
-        let after = self.s.stats();
-        let missed = after.heartbeats_missed - before.heartbeats_missed;
-        if missed == 1 && after.heartbeats_sent == before.heartbeats_sent {
-            self.beats.zombie();
-        }
-        self.in_timeout = true;
+        self.rig.handle_timeout(&mut self.s);
+        self.rig.in_timeout = true;
         self.after_input(false);
-        self.in_timeout = false;
+        self.rig.in_timeout = false;
     }
 
     /// Drains and checks what one input produced; returns the transmits.
@@ -519,34 +425,30 @@ impl Harness {
             self.check_transmit(&t);
             transmits.push(t);
         }
-        let bound = self.s.config().transport.max_outbound_frames + SLACK;
-        assert!(
-            transmits.len() <= bound,
-            "{} transmits from one input (bound {bound})",
-            transmits.len()
-        );
-        self.inputs_since_drain += 1;
-        if !self.s.state().has_socket() {
-            self.writable = false;
-            self.server.socket_lost();
+        self.rig
+            .check_transmit_count(&transmits, self.s.config().transport.max_outbound_frames);
+        self.rig.inputs_since_drain += 1;
+        let has_socket = self.s.state().has_socket();
+        self.rig.note_socket(has_socket);
+        if !has_socket {
             self.progress.stable_at_ms = None;
         }
-        if !self.header.lazy_owner() || self.settling {
+        if self.rig.drains_now() {
             self.take_events(0);
         }
         if self.s.phase() == Phase::NeedsCredentials {
             // Invalidated: a new session starts at nothing received.
-            self.rx.reset();
+            self.rig.rx.reset();
             self.ready = false;
             self.progress.last_failure = None;
         }
         assert_eq!(
             self.s.seq_ack(),
-            self.rx.ack,
+            self.rig.rx.ack,
             "seq_ack is not the last numbered message received"
         );
         if let Some(url) = self.s.poll_connect() {
-            assert!(!self.terminated, "connect requested after force_close");
+            assert!(!self.rig.terminated, "connect requested after force_close");
             assert!(
                 !self.dead || new_credentials,
                 "a stopped or invalidated session asked for a socket"
@@ -554,7 +456,7 @@ impl Harness {
             assert_eq!(url, URL);
             // The driver drops any socket or attempt it has and dials.
             self.dialing = true;
-            self.writable = false;
+            self.rig.writable = false;
         }
         let phase = self.s.phase();
         let now_dead = matches!(
@@ -570,11 +472,11 @@ impl Harness {
         let pending = self.s.pending_sends();
         let max = self.s.config().max_pending_sends;
         assert!(pending <= max, "{pending} held sends (bound {max})");
-        if self.terminated {
+        if self.rig.terminated {
             assert_eq!(self.s.poll_timeout(), None, "a timer survived force_close");
             assert_eq!(self.s.state(), State::Terminated);
         }
-        self.check_accounting(self.header.lazy_owner());
+        self.check_accounting(self.rig.header.lazy_owner());
         transmits
     }
 
@@ -606,12 +508,12 @@ impl Harness {
     }
 
     fn check_transmit(&mut self, t: &Transmit) {
-        let debug = format!("{t:?}");
-        assert!(
-            !debug.contains(TOKEN_STEM),
-            "the token leaked into Debug: {debug}"
-        );
-        if self.terminated {
+        self.rig.check_written(t);
+        if self.rig.strict() && matches!(t, Transmit::Abort) {
+            // The driver drops the socket, or the attempt it is dialing.
+            self.dialing = false;
+        }
+        if self.rig.terminated {
             assert_eq!(t, &Transmit::Abort, "transmit after force_close");
         }
         let sent = wire::classify(t);
@@ -621,23 +523,8 @@ impl Harness {
                 "the token leaked into {t:?}"
             );
         }
-        if self.strict() {
-            match t {
-                Transmit::Text(_) | Transmit::Binary(_) => assert!(
-                    self.writable,
-                    "data frame written with no socket, or after a close frame: {t:?}"
-                ),
-                // A second close frame (a drop while a graceful close
-                // waits) is tolerated: WebSocket layers ignore it.
-                Transmit::Close(_) => self.writable = false,
-                Transmit::Abort => {
-                    self.writable = false;
-                    self.dialing = false;
-                }
-            }
-        }
         let token = wire::token(self.creds);
-        let received = self.rx.ack.map_or(-1, i64::from);
+        let received = self.rig.received();
         match sent {
             Sent::Identify(text) => {
                 assert!(
@@ -646,8 +533,8 @@ impl Harness {
                 );
                 assert!(text.contains(&token), "Identify without the current token");
                 // A new server session: the core starts at nothing received.
-                self.rx.reset();
-                self.server.identified();
+                self.rig.rx.reset();
+                self.rig.server.identified();
                 self.progress.proven = false;
                 self.progress.stable_at_ms = None;
             }
@@ -658,23 +545,11 @@ impl Harness {
                     seq_ack, received,
                     "Resume carries seq_ack {seq_ack}, not the last seq received"
                 );
-                self.refuse_resume = !self.server.resumed(seq_ack);
+                self.refuse_resume = !self.rig.server.resumed(seq_ack);
                 self.progress.proven = false;
                 self.progress.stable_at_ms = None;
             }
-            Sent::Heartbeat { nonce, seq_ack } => {
-                assert!(nonce < NONCE_LIMIT, "nonce {nonce} is not below 2^53");
-                if let Some(last) = self.socket_nonce {
-                    assert!(nonce > last, "nonce {nonce} does not rise after {last}");
-                }
-                self.socket_nonce = Some(nonce);
-                self.server.heard_heartbeat(nonce);
-                self.beats.sent(nonce, self.in_timeout);
-                assert_eq!(
-                    seq_ack, received,
-                    "heartbeat carries seq_ack {seq_ack}, not the last seq received"
-                );
-            }
+            Sent::Heartbeat { nonce, seq_ack } => self.rig.check_heartbeat(nonce, seq_ack),
             Sent::App => {
                 self.written += 1;
                 if let Transmit::Text(text) = t {
@@ -696,11 +571,8 @@ impl Harness {
         while n == 0 || count < n {
             let ack = self.s.seq_ack();
             let Some(event) = self.s.poll_event() else {
-                let bound =
-                    self.s.config().transport.max_pending_events + SLACK * self.inputs_since_drain;
-                assert!(count <= bound, "{count} events queued (bound {bound})");
-                self.inputs_since_drain = 0;
-                return;
+                let max = self.s.config().transport.max_pending_events;
+                return self.rig.drained(count, max);
             };
             count += 1;
             assert_eq!(self.s.seq_ack(), ack, "taking {event:?} moved seq_ack");
@@ -709,19 +581,13 @@ impl Harness {
     }
 
     fn check_event(&mut self, event: &Event) {
-        let debug = format!("{event:?}");
-        assert!(
-            !debug.contains(TOKEN_STEM),
-            "the token leaked into an event: {debug}"
-        );
-        // A lazy owner may take an ACK after its socket is gone.
-        if let (Event::HeartbeatAck { rtt }, false) = (event, self.header.lazy_owner()) {
-            let alive = Duration::from_millis(self.now_ms - self.opened_ms);
-            assert!(
-                *rtt <= alive,
-                "RTT {rtt:?} longer than the socket has been up ({alive:?})"
-            );
-        }
+        let seen = match *event {
+            Event::HeartbeatAck { rtt } => Seen::HeartbeatAck(rtt),
+            Event::Connected => Seen::Connected,
+            Event::Disconnected { .. } => Seen::Disconnected,
+            _ => Seen::Other,
+        };
+        self.rig.check_event_common(&format!("{event:?}"), seen);
         if matches!(
             event,
             Event::Hello { .. }
@@ -731,6 +597,7 @@ impl Harness {
                 | Event::Message(_)
         ) {
             let expected = self
+                .rig
                 .rx
                 .take()
                 .unwrap_or_else(|| panic!("{event:?} delivered, but no message is queued"));
@@ -749,19 +616,6 @@ impl Harness {
                         "Unsent holds a text we never sent"
                     );
                 }
-            }
-        }
-        if self.strict() {
-            match event {
-                Event::Connected => {
-                    assert!(!self.connected, "Connected twice without Disconnected");
-                    self.connected = true;
-                }
-                Event::Disconnected { .. } => {
-                    assert!(self.connected, "Disconnected without Connected");
-                    self.connected = false;
-                }
-                _ => {}
             }
         }
         if self.eager() {
@@ -857,7 +711,7 @@ impl Harness {
         if !self.ready || self.progress.proven {
             return Expect::Reconnect;
         }
-        let ending = (code, by_self, self.rx.ack);
+        let ending = (code, by_self, self.rig.rx.ack);
         let repeats = match self.progress.last_failure {
             Some((last, n)) if last == ending => n + 1,
             _ => 1,
@@ -866,7 +720,7 @@ impl Harness {
         if repeats >= self.s.config().resume_loop_limit.max(1) {
             Expect::Loop {
                 resumes: repeats,
-                seq_ack: self.rx.ack,
+                seq_ack: self.rig.rx.ack,
             }
         } else {
             Expect::Reconnect
@@ -878,11 +732,11 @@ impl Harness {
     /// session stays valid: exactly-once delivery is also "eventually".
     fn settle(&mut self) {
         use crate::ops::{SeqChoice, ServerText};
-        self.settling = true;
+        self.rig.settling = true;
         // Enough for any resume loop and attempt cap the header can pick.
         for _ in 0..64 {
             self.take_events(0);
-            if self.server.caught_up() {
+            if self.rig.server.caught_up() {
                 return;
             }
             match self.s.phase() {
@@ -918,20 +772,20 @@ impl Harness {
     }
 
     fn finish(&mut self) {
-        if self.strict() && !self.terminated {
+        if self.rig.strict() && !self.rig.terminated {
             self.settle();
         }
         self.check_debug();
         self.take_events(0);
         self.check_accounting(false);
         self.s.force_close(CloseCode::NORMAL);
-        self.terminated = true;
+        self.rig.terminated = true;
         self.app_closed = true;
         self.after_input(false);
         self.take_events(0);
         self.check_accounting(false);
         assert_eq!(
-            self.rx.pending(),
+            self.rig.rx.pending(),
             0,
             "messages received but never delivered"
         );
@@ -952,7 +806,7 @@ fn app_text_id(text: &str) -> Option<u64> {
 
 impl Clocked for Harness {
     fn clock_ms(&mut self) -> &mut u64 {
-        &mut self.now_ms
+        &mut self.rig.now_ms
     }
 
     fn next_deadline(&self) -> Option<Instant> {

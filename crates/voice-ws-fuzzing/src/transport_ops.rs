@@ -3,21 +3,16 @@
 use bytes::Bytes;
 use core::time::Duration;
 use voice_ws_proto::SendError;
-use voice_ws_proto::codec::{Identify, Resume, SelectProtocol, Speaking};
 use voice_ws_proto::transport::Event;
-use voice_ws_proto::{
-    ClientMessage, CloseCode, Instant, ServerMessage, State, Transmit, Transport,
-};
+use voice_ws_proto::{CloseCode, Instant, ServerMessage, State, Transmit, Transport};
 
+use crate::app_send::client_message;
 use crate::clock::{self, Clocked};
-use crate::model::{self, Beats, Outcome, Receiver, queued_events};
+use crate::model;
 use crate::ops::{self, AppSend, Header, Op};
-use crate::server::{Out, Server};
-use crate::wire::{self, NONCE_LIMIT, Sent, TOKEN_STEM};
-
-/// Outputs one input may produce beyond the configured queue bounds:
-/// control items (close, abort, heartbeat, state changes).
-const SLACK: usize = 8;
+use crate::rig::{Rig, Seen};
+use crate::server::Out;
+use crate::wire::{self, Sent, TOKEN_STEM};
 
 /// Runs the op program in `data` (see the `ops` module for its format)
 /// against a [`Transport`], asserting after every input:
@@ -61,83 +56,43 @@ pub fn transport_ops(data: &[u8]) {
 
 struct Harness {
     t: Transport,
-    header: Header,
-    now_ms: u64,
-    server: Server,
+    /// Clock, server, model and socket bookkeeping shared with `session`.
+    rig: Rig,
     token: String,
-    /// What the rules say the transport received and queued.
-    rx: Receiver,
-    /// The current socket's heartbeats.
-    beats: Beats,
     /// The owner has identified once; later sockets resume.
     identified: bool,
-    /// A socket is up and we have not written a close or abort on it.
-    writable: bool,
-    /// Between `Connected` and `Disconnected` in the event stream.
-    connected: bool,
-    terminated: bool,
-    /// Last heartbeat nonce on the current socket.
-    socket_nonce: Option<u64>,
-    /// The input being checked is `handle_timeout`.
-    in_timeout: bool,
-    /// When the current socket opened (harness clock, ms).
-    opened_ms: u64,
-    /// Inputs since the events were last drained completely.
-    inputs_since_drain: usize,
-    /// The end of the run: the owner takes every event at once.
-    settling: bool,
 }
 
 impl Harness {
     fn new(header: Header) -> Self {
         let config = header.transport_config();
         Self {
-            rx: Receiver::new(config.max_pending_events),
-            beats: Beats::new(config.heartbeat_tolerance),
+            rig: Rig::new(header, &config),
             t: Transport::new(config),
-            header,
-            now_ms: 0,
-            server: Server::new(!header.loose_driver()),
             token: wire::token(0),
             identified: false,
-            writable: false,
-            connected: false,
-            terminated: false,
-            socket_nonce: None,
-            in_timeout: false,
-            opened_ms: 0,
-            inputs_since_drain: 0,
-            settling: false,
         }
     }
 
-    fn now(&self) -> Instant {
-        Instant::from_millis(self.now_ms)
-    }
-
-    fn strict(&self) -> bool {
-        !self.header.loose_driver()
-    }
-
     fn step(&mut self, op: &Op) {
-        let now = self.now();
+        let now = self.rig.now();
         let mut app_sends = 0;
         match op {
             Op::Open => return self.open(),
             Op::Text(text) => {
-                let outs = self.server.text(text, self.now_ms);
+                let outs = self.rig.server.text(text, self.rig.now_ms);
                 return self.frames_in(outs);
             }
             Op::Binary(binary) => {
-                let outs = self.server.binary(binary);
+                let outs = self.rig.server.binary(binary);
                 return self.frames_in(outs);
             }
             Op::Close(code) => {
-                if !self.strict() || self.t.state().has_socket() {
+                if !self.rig.strict() || self.t.state().has_socket() {
                     self.t.handle_close(now, *code);
                 }
             }
-            Op::Advance(ms) => return self.advance(*ms),
+            Op::Advance(ms) => return clock::advance(self, *ms),
             Op::Send(send) => app_sends = self.send(send),
             Op::HeartbeatNow => self.t.heartbeat_now(now),
             Op::HeartbeatIn(ms) => self
@@ -147,7 +102,7 @@ impl Harness {
             Op::Oversized(size) => self.oversized(*size as usize),
             Op::ForceClose(code) => {
                 self.t.force_close(CloseCode(*code));
-                self.terminated = true;
+                self.rig.terminated = true;
             }
             // A bare transport has no credentials to update.
             Op::UpdateCredentials => {}
@@ -155,11 +110,7 @@ impl Harness {
         }
         if matches!(op, Op::Send(_)) {
             // An Identify or Resume may be queued now.
-            let debug = format!("{:?}", self.t);
-            assert!(
-                !debug.contains(TOKEN_STEM),
-                "the token leaked into the transport's Debug"
-            );
+            self.check_debug();
         }
         let transmits = self.after_input(matches!(op, Op::Send(_)));
         if matches!(op, Op::Send(_)) {
@@ -177,20 +128,17 @@ impl Harness {
     /// The socket opened; a contract-keeping owner greets at once:
     /// Identify on the first socket, Resume with `seq_ack` after.
     fn open(&mut self) {
-        if self.strict() && self.t.state().has_socket() {
+        if self.rig.strict() && self.t.state().has_socket() {
             return;
         }
-        self.t.handle_open(self.now());
+        self.t.handle_open(self.rig.now());
         if self.t.state() != State::Open {
             self.after_input(false);
             return;
         }
-        self.writable = true;
-        self.socket_nonce = None;
-        self.opened_ms = self.now_ms;
-        self.beats.opened();
+        self.rig.socket_opened();
         let mut served = true;
-        if self.strict() {
+        if self.rig.strict() {
             let greeting = if self.identified {
                 AppSend::Resume
             } else {
@@ -203,9 +151,12 @@ impl Harness {
                     .unwrap_or_else(|e| panic!("greeting refused on a new socket: {e:?}"));
             }
             if self.identified {
-                served = self.server.resumed(self.t.seq_ack().map_or(-1, i64::from));
+                served = self
+                    .rig
+                    .server
+                    .resumed(self.t.seq_ack().map_or(-1, i64::from));
             } else {
-                self.server.identified();
+                self.rig.server.identified();
             }
             self.identified = true;
         }
@@ -213,7 +164,7 @@ impl Harness {
         self.after_input(false);
         if !served {
             // The buffer lost what the Resume asks for: 4006.
-            self.t.handle_close(self.now(), Some(4006));
+            self.t.handle_close(self.rig.now(), Some(4006));
             self.after_input(false);
         }
     }
@@ -233,62 +184,18 @@ impl Harness {
             self.after_input(false);
         }
         for out in outs {
-            if self.strict() && !self.t.state().has_socket() {
+            if self.rig.strict() && !self.t.state().has_socket() {
                 break;
             }
-            self.frame_in(&out);
+            let p = self.rig.feed_frame(&mut self.t, &out);
+            let transmits = self.after_input(false);
+            model::check_drop(&p, &transmits);
         }
-    }
-
-    fn frame_in(&mut self, out: &Out) {
-        let state = self.t.state();
-        let room = if self.header.lazy_owner() && !self.settling {
-            queued_events(&format!("{:?}", self.t)) < self.rx.bound()
-        } else {
-            true
-        };
-        let max = self.t.config().max_message_size;
-        let p = self.rx.predict(
-            &out.wire,
-            state.has_socket(),
-            state == State::Open,
-            max,
-            room,
-        );
-        let before = self.t.stats();
-        self.t.handle_frame(self.now(), out.wire.frame());
-        let after = self.t.stats();
-        self.rx.verify(&p, &before, &after);
-        self.rx.apply(&p);
-        model::check_delivery(&mut self.server, out.class, &p);
-        if state.has_socket()
-            && p.outcome != Outcome::Oversized
-            && self.t.config().any_frame_is_alive
-        {
-            self.beats.proof_of_life();
-        }
-        model::check_ack(&mut self.beats, &p, &before, &after);
-        if p.drop.is_some() {
-            assert!(
-                !self.t.state().has_socket(),
-                "{:?} left the socket up",
-                p.outcome
-            );
-        } else if state.has_socket() {
-            assert_eq!(
-                self.t.state(),
-                state,
-                "a frame changed the socket's state ({:?})",
-                p.outcome
-            );
-        }
-        let transmits = self.after_input(false);
-        model::check_drop(&p, &transmits);
     }
 
     fn oversized(&mut self, size: usize) {
         let had_socket = self.t.state().has_socket();
-        self.t.handle_oversized(self.now(), size);
+        self.t.handle_oversized(self.rig.now(), size);
         if had_socket {
             assert_eq!(
                 self.t.state(),
@@ -336,29 +243,18 @@ impl Harness {
         }
     }
 
-    fn advance(&mut self, ms: u32) {
-        clock::advance(self, ms);
-    }
-
     fn timeout(&mut self) {
-        let now = self.now();
-        let before = self.t.stats();
-        self.t.handle_timeout(now);
-        let after = self.t.stats();
-        let missed = after.heartbeats_missed - before.heartbeats_missed;
-        if missed == 1 && after.heartbeats_sent == before.heartbeats_sent {
-            self.beats.zombie();
-        }
-        self.in_timeout = true;
+        self.rig.handle_timeout(&mut self.t);
+        self.rig.in_timeout = true;
         self.after_input(false);
-        self.in_timeout = false;
+        self.rig.in_timeout = false;
     }
 
     /// Drains and checks what one input produced; returns the transmits.
     fn after_input(&mut self, from_app: bool) -> Vec<Transmit> {
         assert_eq!(
             self.t.seq_ack(),
-            self.rx.ack,
+            self.rig.rx.ack,
             "seq_ack is not the last numbered message received"
         );
         let mut transmits = Vec::new();
@@ -366,45 +262,23 @@ impl Harness {
             self.check_transmit(&t, from_app);
             transmits.push(t);
         }
-        let bound = self.t.config().max_outbound_frames + SLACK;
-        assert!(
-            transmits.len() <= bound,
-            "{} transmits from one input (bound {bound})",
-            transmits.len()
-        );
-        if self.terminated {
+        self.rig
+            .check_transmit_count(&transmits, self.t.config().max_outbound_frames);
+        if self.rig.terminated {
             assert_eq!(self.t.poll_timeout(), None, "a timer survived force_close");
             assert_eq!(self.t.state(), State::Terminated);
         }
-        if !self.t.state().has_socket() {
-            self.writable = false;
-            self.server.socket_lost();
-        }
-        self.inputs_since_drain += 1;
-        if !self.header.lazy_owner() || self.settling {
+        self.rig.note_socket(self.t.state().has_socket());
+        self.rig.inputs_since_drain += 1;
+        if self.rig.drains_now() {
             self.take_events(0);
         }
         transmits
     }
 
     fn check_transmit(&mut self, t: &Transmit, from_app: bool) {
-        let debug = format!("{t:?}");
-        assert!(
-            !debug.contains(TOKEN_STEM),
-            "the token leaked into Debug: {debug}"
-        );
-        assert!(!self.terminated, "transmit after force_close: {t:?}");
-        if self.strict() {
-            match t {
-                Transmit::Text(_) | Transmit::Binary(_) => assert!(
-                    self.writable,
-                    "data frame written with no socket, or after a close frame: {t:?}"
-                ),
-                // A second close frame (a drop while a graceful close
-                // waits) is tolerated: WebSocket layers ignore it.
-                Transmit::Close(_) | Transmit::Abort => self.writable = false,
-            }
-        }
+        self.rig.check_written(t);
+        assert!(!self.rig.terminated, "transmit after force_close: {t:?}");
         if from_app {
             // Raw sends may look like anything; only the typed Identify
             // and Resume the harness sent carry the token.
@@ -423,23 +297,11 @@ impl Harness {
                 "the token leaked into {t:?}"
             );
         }
-        let received = self.rx.ack.map_or(-1, i64::from);
         match sent {
-            Sent::Heartbeat { nonce, seq_ack } => {
-                assert!(nonce < NONCE_LIMIT, "nonce {nonce} is not below 2^53");
-                if let Some(last) = self.socket_nonce {
-                    assert!(nonce > last, "nonce {nonce} does not rise after {last}");
-                }
-                self.socket_nonce = Some(nonce);
-                self.server.heard_heartbeat(nonce);
-                self.beats.sent(nonce, self.in_timeout);
-                assert_eq!(
-                    seq_ack, received,
-                    "heartbeat carries seq_ack {seq_ack}, not the last seq received"
-                );
-            }
+            Sent::Heartbeat { nonce, seq_ack } => self.rig.check_heartbeat(nonce, seq_ack),
             Sent::Resume { seq_ack, .. } => assert_eq!(
-                seq_ack, received,
+                seq_ack,
+                self.rig.received(),
                 "Resume carries seq_ack {seq_ack}, not the last seq received"
             ),
             _ => {}
@@ -451,15 +313,13 @@ impl Harness {
         let mut count = 0;
         while n == 0 || count < n {
             let Some(event) = self.t.poll_event() else {
-                let bound = self.t.config().max_pending_events + SLACK * self.inputs_since_drain;
-                assert!(count <= bound, "{count} events queued (bound {bound})");
-                self.inputs_since_drain = 0;
-                return;
+                let max = self.t.config().max_pending_events;
+                return self.rig.drained(count, max);
             };
             count += 1;
             assert_eq!(
                 self.t.seq_ack(),
-                self.rx.ack,
+                self.rig.rx.ack,
                 "taking {event:?} moved seq_ack"
             );
             self.check_event(&event);
@@ -467,25 +327,20 @@ impl Harness {
     }
 
     fn check_event(&mut self, event: &Event) {
-        let debug = format!("{event:?}");
-        assert!(
-            !debug.contains(TOKEN_STEM),
-            "the token leaked into an event: {debug}"
-        );
-        // A lazy owner may take an ACK after its socket is gone.
-        if let (Event::HeartbeatAck { rtt }, false) = (event, self.header.lazy_owner()) {
-            let alive = Duration::from_millis(self.now_ms - self.opened_ms);
-            assert!(
-                *rtt <= alive,
-                "RTT {rtt:?} longer than the socket has been up ({alive:?})"
-            );
-        }
+        let seen = match *event {
+            Event::HeartbeatAck { rtt } => Seen::HeartbeatAck(rtt),
+            Event::Connected => Seen::Connected,
+            Event::Disconnected { .. } => Seen::Disconnected,
+            _ => Seen::Other,
+        };
+        self.rig.check_event_common(&format!("{event:?}"), seen);
         if let Event::Message(incoming) = event {
             assert!(
                 !matches!(incoming.message, ServerMessage::HeartbeatAck(_)),
                 "an ACK surfaced as a message"
             );
             let expected = self
+                .rig
                 .rx
                 .take()
                 .unwrap_or_else(|| panic!("{incoming:?} delivered, but no message is queued"));
@@ -494,19 +349,6 @@ impl Harness {
                 "delivered out of order, twice, or altered"
             );
         }
-        if self.strict() {
-            match event {
-                Event::Connected => {
-                    assert!(!self.connected, "Connected twice without Disconnected");
-                    self.connected = true;
-                }
-                Event::Disconnected { .. } => {
-                    assert!(self.connected, "Disconnected without Connected");
-                    self.connected = false;
-                }
-                _ => {}
-            }
-        }
     }
 
     /// Plays a well-behaved owner and server until the transport has
@@ -514,11 +356,11 @@ impl Harness {
     /// delivery is also "eventually".
     fn settle(&mut self) {
         use crate::ops::{SeqChoice, ServerText};
-        self.settling = true;
+        self.rig.settling = true;
         for _ in 0..8 {
             self.take_events(0);
             let max = self.t.config().max_message_size;
-            if self.server.caught_up() || self.server.largest_owed() > max {
+            if self.rig.server.caught_up() || self.rig.server.largest_owed() > max {
                 // Done, or owed a message the client can never take.
                 return;
             }
@@ -535,16 +377,16 @@ impl Harness {
     }
 
     fn finish(&mut self) {
-        if self.strict() && !self.terminated {
+        if self.rig.strict() && !self.rig.terminated {
             self.settle();
         }
         self.take_events(0);
         self.t.force_close(CloseCode::NORMAL);
-        self.terminated = true;
+        self.rig.terminated = true;
         self.after_input(false);
         self.take_events(0);
         assert_eq!(
-            self.rx.pending(),
+            self.rig.rx.pending(),
             0,
             "messages received but never delivered"
         );
@@ -553,62 +395,9 @@ impl Harness {
     }
 }
 
-/// The typed message an [`AppSend`] stands for (`None` for raw sends).
-pub(crate) fn client_message(
-    send: &AppSend,
-    token: &str,
-    seq_ack: Option<u16>,
-) -> Option<ClientMessage> {
-    const MODES: [&str; 3] = [
-        "aead_aes256_gcm_rtpsize",
-        "aead_xchacha20_poly1305_rtpsize",
-        "xsalsa20_poly1305",
-    ];
-    Some(match send {
-        AppSend::Text(_) | AppSend::Binary(_) => return None,
-        AppSend::Speaking { speaking, ssrc } => ClientMessage::Speaking(Speaking {
-            speaking: u32::from(*speaking),
-            delay: 0,
-            ssrc: *ssrc,
-        }),
-        AppSend::SelectProtocol { port, mode } => ClientMessage::SelectProtocol(SelectProtocol {
-            address: "203.0.113.7".into(),
-            port: *port,
-            mode: MODES[usize::from(*mode) % MODES.len()].into(),
-        }),
-        AppSend::TransitionReady(id) => ClientMessage::DaveTransitionReady { transition_id: *id },
-        AppSend::InvalidCommitWelcome(id) => {
-            ClientMessage::DaveMlsInvalidCommitWelcome { transition_id: *id }
-        }
-        AppSend::KeyPackage(bytes) => {
-            ClientMessage::DaveMlsKeyPackage(Bytes::from(wire::scrub_bytes(bytes.clone())))
-        }
-        AppSend::CommitWelcome(bytes) => {
-            ClientMessage::DaveMlsCommitWelcome(Bytes::from(wire::scrub_bytes(bytes.clone())))
-        }
-        AppSend::Identify => ClientMessage::Identify(Identify {
-            server_id: "41771983423143937".into(),
-            user_id: "104694319306248192".into(),
-            session_id: "my_session_id".into(),
-            token: token.into(),
-            max_dave_protocol_version: 1,
-        }),
-        AppSend::Resume => ClientMessage::Resume(Resume {
-            server_id: "41771983423143937".into(),
-            session_id: "my_session_id".into(),
-            token: token.into(),
-            seq_ack,
-        }),
-        AppSend::Heartbeat { nonce } => ClientMessage::Heartbeat {
-            nonce: u64::from(*nonce),
-            seq_ack,
-        },
-    })
-}
-
 impl Clocked for Harness {
     fn clock_ms(&mut self) -> &mut u64 {
-        &mut self.now_ms
+        &mut self.rig.now_ms
     }
 
     fn next_deadline(&self) -> Option<Instant> {
