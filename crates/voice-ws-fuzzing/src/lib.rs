@@ -26,6 +26,10 @@
 //! model of their own (`model.rs`: what each frame and ACK must do) and a
 //! Discord-like server (`server.rs`: a bounded replay buffer, replay after
 //! the Resume's `seq_ack`), which together check exactly-once delivery.
+//! What both harnesses check alike (frames against the model, heartbeats,
+//! write order, events, drain bounds) lives in `rig.rs`, over the common
+//! surface of `Transport` and `Session` named in `machine.rs`; each
+//! `*_ops.rs` file keeps only its own rules.
 
 mod app_send;
 mod clock;

@@ -19,6 +19,8 @@ pub(crate) trait Machine: Debug {
     fn handle_frame(&mut self, now: Instant, frame: Frame<'_>);
     /// `handle_timeout`.
     fn handle_timeout(&mut self, now: Instant);
+    /// `handle_close`: the server closed with `code`.
+    fn handle_close(&mut self, now: Instant, code: Option<u16>);
 }
 
 impl Machine for Transport {
@@ -41,6 +43,10 @@ impl Machine for Transport {
     fn handle_timeout(&mut self, now: Instant) {
         Transport::handle_timeout(self, now);
     }
+
+    fn handle_close(&mut self, now: Instant, code: Option<u16>) {
+        Transport::handle_close(self, now, code);
+    }
 }
 
 impl Machine for Session {
@@ -62,5 +68,9 @@ impl Machine for Session {
 
     fn handle_timeout(&mut self, now: Instant) {
         Session::handle_timeout(self, now);
+    }
+
+    fn handle_close(&mut self, now: Instant, code: Option<u16>) {
+        Session::handle_close(self, now, code);
     }
 }

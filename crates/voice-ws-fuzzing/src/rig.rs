@@ -113,6 +113,20 @@ impl Rig {
         }
     }
 
+    /// Whether the next server frame reaches `m`: a driver keeping the
+    /// contract stops reading when the socket is gone; a loose one feeds
+    /// frames regardless, to probe the machine's guards.
+    pub(crate) fn frame_reaches<M: Machine>(&self, m: &M) -> bool {
+        !self.strict() || m.state().has_socket()
+    }
+
+    /// The server cannot serve the Resume just sent (its buffer lost part
+    /// of what `seq_ack` asks for): it closes 4006 rather than replay a
+    /// partial gap. The harness drains after this input as after any.
+    pub(crate) fn refuse_resume<M: Machine>(&self, m: &mut M) {
+        m.handle_close(self.now(), Some(4006));
+    }
+
     /// Feeds one server frame to `m` and holds it to the model: the
     /// predicted fate, its counters, exactly-once delivery, heartbeat
     /// ACKs, and what it does to the socket. Returns the prediction for

@@ -16,7 +16,7 @@ use crate::model::{self, Outcome, Prediction};
 use crate::ops::{self, AppSend, Header, Op};
 use crate::rig::{Rig, Seen};
 use crate::server::Out;
-use crate::wire::{self, Sent, TOKEN_STEM};
+use crate::wire::{self, Sent};
 
 const ENDPOINT: &str = "voice.example.invalid:443";
 const URL: &str = "wss://voice.example.invalid:443/?v=8";
@@ -291,19 +291,13 @@ impl Harness {
         self.after_input(matches!(op, Op::UpdateCredentials));
         self.replacing = false;
         if std::mem::take(&mut self.refuse_resume) {
-            // The server's buffer lost what the Resume asks for: it closes
-            // 4006 rather than replay a partial gap.
-            self.s.handle_close(self.rig.now(), Some(4006));
+            self.rig.refuse_resume(&mut self.s);
             self.after_input(false);
         }
     }
 
     fn check_debug(&self) {
-        let debug = format!("{:?}", self.s);
-        assert!(
-            !debug.contains(TOKEN_STEM),
-            "the token leaked into the session's Debug"
-        );
+        wire::assert_no_token_in_debug(&self.s, "session");
     }
 
     /// Feeds what the server sent, in order, while the socket lasts.
@@ -312,7 +306,7 @@ impl Harness {
             self.after_input(false);
         }
         for out in outs {
-            if self.rig.strict() && !self.s.state().has_socket() {
+            if !self.rig.frame_reaches(&self.s) {
                 break;
             }
             let phase = self.s.phase();

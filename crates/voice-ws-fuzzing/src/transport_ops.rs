@@ -12,7 +12,7 @@ use crate::model;
 use crate::ops::{self, AppSend, Header, Op};
 use crate::rig::{Rig, Seen};
 use crate::server::Out;
-use crate::wire::{self, Sent, TOKEN_STEM};
+use crate::wire::{self, Sent};
 
 /// Runs the op program in `data` (see the `ops` module for its format)
 /// against a [`Transport`], asserting after every input:
@@ -163,18 +163,13 @@ impl Harness {
         self.check_debug();
         self.after_input(false);
         if !served {
-            // The buffer lost what the Resume asks for: 4006.
-            self.t.handle_close(self.rig.now(), Some(4006));
+            self.rig.refuse_resume(&mut self.t);
             self.after_input(false);
         }
     }
 
     fn check_debug(&self) {
-        let debug = format!("{:?}", self.t);
-        assert!(
-            !debug.contains(TOKEN_STEM),
-            "the token leaked into the transport's Debug"
-        );
+        wire::assert_no_token_in_debug(&self.t, "transport");
     }
 
     /// Feeds what the server sent, in order, while the socket lasts.
@@ -184,7 +179,7 @@ impl Harness {
             self.after_input(false);
         }
         for out in outs {
-            if self.rig.strict() && !self.t.state().has_socket() {
+            if !self.rig.frame_reaches(&self.t) {
                 break;
             }
             let p = self.rig.feed_frame(&mut self.t, &out);

@@ -12,6 +12,16 @@ pub(crate) fn token(n: u32) -> String {
     format!("{TOKEN_STEM}{n:08}")
 }
 
+/// Panics if the token shows in `value`'s `Debug` (`what` names it): the
+/// crate redacts credentials wherever it might be logged.
+pub(crate) fn assert_no_token_in_debug(value: &impl core::fmt::Debug, what: &str) {
+    let debug = format!("{value:?}");
+    assert!(
+        !debug.contains(TOKEN_STEM),
+        "the token leaked into the {what}'s Debug"
+    );
+}
+
 /// Heartbeat nonces must be JSON integers below 2^53.
 pub(crate) const NONCE_LIMIT: u64 = 1 << 53;
 
