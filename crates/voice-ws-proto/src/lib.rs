@@ -89,6 +89,7 @@ extern crate std;
 pub mod close_code;
 pub mod codec;
 pub mod frame;
+pub mod join;
 pub mod session;
 pub mod time;
 pub mod token;

@@ -34,6 +34,13 @@ impl From<&str> for Token {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Token {
+    /// A token arrives as a JSON string in VOICE_SERVER_UPDATE.
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        String::deserialize(de).map(Self)
+    }
+}
+
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(<redacted>)")
