@@ -48,6 +48,7 @@ scenarios! {
     "multi_thread" dropping_the_handle_closes,
     "multi_thread" wraparound_resume,
     "current_thread" binary_frames_by_frame_type,
+    "multi_thread" credentials_from_gateway_dispatches,
     "multi_thread" seq_ack_is_what_was_received,
     "multi_thread" a_full_queue_refuses_and_the_replay_brings_it_back,
     "multi_thread" a_drop_before_ready_identifies_again,

@@ -119,3 +119,8 @@ async fn close_4020_is_fatal() {
 async fn dave_prepare_epoch_with_and_without_transition_id() {
     scenarios::dave_prepare_epoch_with_and_without_transition_id(&DRIVER).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_from_gateway_dispatches() {
+    scenarios::credentials_from_gateway_dispatches(&DRIVER).await;
+}

@@ -8,6 +8,7 @@ mod fatal;
 mod handshake;
 mod heartbeat;
 mod invalid_session;
+mod join;
 mod lifecycle;
 mod malformed;
 mod receipt;
@@ -28,6 +29,7 @@ pub use fatal::close_4020_is_fatal;
 pub use handshake::handshake;
 pub use heartbeat::heartbeat_cadence;
 pub use invalid_session::refused_resume_waits_for_new_credentials;
+pub use join::credentials_from_gateway_dispatches;
 pub use lifecycle::{dropping_the_handle_closes, force_close_is_silent, graceful_close};
 pub use malformed::{malformed_frames_keep_the_session, oversized_frame_closes_1009_and_resumes};
 pub use receipt::{
