@@ -36,7 +36,10 @@
 //! # An event loop
 //!
 //! A scripted server stands in for the socket here; a driver does the same
-//! with real frames and a real clock.
+//! with real frames and a real clock. `examples/blocking/driver.rs` in this
+//! crate is a complete one with no async runtime (a blocking `TcpStream`,
+//! rustls, sync tungstenite, one thread), to start from when writing your
+//! own.
 //!
 //! ```
 //! use voice_ws_proto::{Credentials, Endpoint, Event, Frame, Instant, Session, SessionConfig, Token, Transmit};
