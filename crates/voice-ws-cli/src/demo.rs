@@ -125,16 +125,12 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
             }
             if let Event::Ready(ready) = &event {
                 // What a real client does next: choose a mode, say it speaks.
-                let select = ClientMessage::SelectProtocol(SelectProtocol {
-                    address: "127.0.0.1".into(),
-                    port: 50000,
-                    mode: ready.modes.first().cloned().unwrap_or_default(),
-                });
-                let speaking = ClientMessage::Speaking(Speaking {
-                    speaking: 1,
-                    delay: 0,
-                    ssrc: ready.ssrc,
-                });
+                let select = ClientMessage::SelectProtocol(SelectProtocol::new(
+                    "127.0.0.1".into(),
+                    50000,
+                    ready.modes.first().cloned().unwrap_or_default(),
+                ));
+                let speaking = ClientMessage::Speaking(Speaking::new(1, ready.ssrc));
                 for message in [select, speaking] {
                     handle
                         .send(message)

@@ -46,6 +46,8 @@ pub(crate) fn event_json(event: &Event) -> Value {
         Event::Unsent(messages) => json!({"event": "unsent", "count": messages.len(),
             "ops": messages.iter().map(outgoing_op).collect::<Vec<_>>()}),
         Event::InvalidFrame(e) => json!({"event": "invalid_frame", "error": e.to_string()}),
+        // An event added to the core after this command was written.
+        other => json!({"event": "other", "debug": format!("{other:?}")}),
     }
 }
 
@@ -96,6 +98,7 @@ pub(crate) fn event_text(event: &Event) -> String {
         Event::Fatal { code, reason } => format!("FATAL {code}: {reason}"),
         Event::Unsent(m) => format!("{} sends never went out", m.len()),
         Event::InvalidFrame(e) => format!("invalid frame: {e}"),
+        other => format!("{other:?}"),
     }
 }
 

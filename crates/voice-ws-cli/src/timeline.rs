@@ -76,6 +76,7 @@ impl Timeline {
             | Event::SessionDescription(_)
             | Event::Unsent(_)
             | Event::InvalidFrame(_) => {}
+            _ => {}
         }
     }
 }

@@ -29,16 +29,16 @@ pub(crate) fn client_message(
     ];
     Some(match send {
         AppSend::Text(_) | AppSend::Binary(_) => return None,
-        AppSend::Speaking { speaking, ssrc } => ClientMessage::Speaking(Speaking {
-            speaking: u32::from(*speaking),
-            delay: 0,
-            ssrc: *ssrc,
-        }),
-        AppSend::SelectProtocol { port, mode } => ClientMessage::SelectProtocol(SelectProtocol {
-            address: "203.0.113.7".into(),
-            port: *port,
-            mode: MODES[usize::from(*mode) % MODES.len()].into(),
-        }),
+        AppSend::Speaking { speaking, ssrc } => {
+            ClientMessage::Speaking(Speaking::new(u32::from(*speaking), *ssrc))
+        }
+        AppSend::SelectProtocol { port, mode } => {
+            ClientMessage::SelectProtocol(SelectProtocol::new(
+                "203.0.113.7".into(),
+                *port,
+                MODES[usize::from(*mode) % MODES.len()].into(),
+            ))
+        }
         AppSend::TransitionReady(id) => ClientMessage::DaveTransitionReady { transition_id: *id },
         AppSend::InvalidCommitWelcome(id) => {
             ClientMessage::DaveMlsInvalidCommitWelcome { transition_id: *id }
@@ -49,19 +49,19 @@ pub(crate) fn client_message(
         AppSend::CommitWelcome(bytes) => {
             ClientMessage::DaveMlsCommitWelcome(Bytes::from(wire::scrub_bytes(bytes.clone())))
         }
-        AppSend::Identify => ClientMessage::Identify(Identify {
-            server_id: SERVER_ID.into(),
-            user_id: USER_ID.into(),
-            session_id: "my_session_id".into(),
-            token: token.into(),
-            max_dave_protocol_version: 1,
-        }),
-        AppSend::Resume => ClientMessage::Resume(Resume {
-            server_id: SERVER_ID.into(),
-            session_id: "my_session_id".into(),
-            token: token.into(),
+        AppSend::Identify => ClientMessage::Identify(Identify::new(
+            SERVER_ID.into(),
+            USER_ID.into(),
+            "my_session_id".into(),
+            token.into(),
+            1,
+        )),
+        AppSend::Resume => ClientMessage::Resume(Resume::new(
+            SERVER_ID.into(),
+            "my_session_id".into(),
+            token.into(),
             seq_ack,
-        }),
+        )),
         AppSend::Heartbeat { nonce } => ClientMessage::Heartbeat {
             nonce: u64::from(*nonce),
             seq_ack,

@@ -113,13 +113,13 @@ proptest! {
         token in ".{0,80}",
         dave in any::<u16>(),
     ) {
-        let m = ClientMessage::Identify(Identify {
-            server_id: server_id.clone(),
-            user_id: user_id.clone(),
-            session_id: session_id.clone(),
-            token: token.as_str().into(),
-            max_dave_protocol_version: dave,
-        });
+        let m = ClientMessage::Identify(Identify::new(
+            server_id.clone(),
+            user_id.clone(),
+            session_id.clone(),
+            token.as_str().into(),
+            dave,
+        ));
         prop_assert_eq!(m.op(), 0);
         prop_assert!(m.is_control());
         let d = payload(&m.encode(), 0);
@@ -137,11 +137,11 @@ proptest! {
         port in any::<u16>(),
         mode in "[a-z0-9_]{0,40}",
     ) {
-        let m = ClientMessage::SelectProtocol(SelectProtocol {
-            address: address.clone(),
+        let m = ClientMessage::SelectProtocol(SelectProtocol::new(
+            address.clone(),
             port,
-            mode: mode.clone(),
-        });
+            mode.clone(),
+        ));
         prop_assert_eq!(m.op(), 1);
         let d = payload(&m.encode(), 1);
         prop_assert_eq!(d["protocol"].as_str(), Some("udp"));
@@ -167,7 +167,9 @@ proptest! {
 
     #[test]
     fn speaking_encodes_every_field(speaking in any::<u32>(), delay in any::<u32>(), ssrc in any::<u32>()) {
-        let m = ClientMessage::Speaking(Speaking { speaking, delay, ssrc });
+        let mut sent = Speaking::new(speaking, ssrc);
+        sent.delay = delay;
+        let m = ClientMessage::Speaking(sent);
         prop_assert_eq!(m.op(), 5);
         prop_assert!(!m.is_control());
         let d = payload(&m.encode(), 5);
@@ -183,12 +185,12 @@ proptest! {
         token in ".{0,80}",
         seq_ack in seq(),
     ) {
-        let m = ClientMessage::Resume(Resume {
-            server_id: server_id.clone(),
-            session_id: session_id.clone(),
-            token: token.as_str().into(),
+        let m = ClientMessage::Resume(Resume::new(
+            server_id.clone(),
+            session_id.clone(),
+            token.as_str().into(),
             seq_ack,
-        });
+        ));
         prop_assert_eq!(m.op(), 7);
         prop_assert!(m.is_control());
         let d = payload(&m.encode(), 7);
@@ -257,7 +259,7 @@ proptest! {
             decoded(&text),
             Incoming {
                 seq: None,
-                message: ServerMessage::Hello(Hello { heartbeat_interval: expected, v }),
+                message: ServerMessage::Hello(Hello::new(expected, v)),
             },
             "{}", text
         );
@@ -281,11 +283,11 @@ proptest! {
             decoded(&text),
             Incoming {
                 seq,
-                message: ServerMessage::Speaking(SpeakingUpdate {
-                    user_id: Some(user_id),
+                message: ServerMessage::Speaking(SpeakingUpdate::new(
+                    Some(user_id),
                     ssrc,
                     speaking,
-                }),
+                )),
             }
         );
     }
@@ -310,7 +312,7 @@ proptest! {
         let text = envelope(2, &d, seq, order);
         prop_assert_eq!(
             decoded(&text),
-            Incoming { seq, message: ServerMessage::Ready(Ready { ssrc, ip, port, modes }) }
+            Incoming { seq, message: ServerMessage::Ready(Ready::new(ssrc, ip, port, modes)) }
         );
     }
 
@@ -333,11 +335,11 @@ proptest! {
             decoded(&text),
             Incoming {
                 seq,
-                message: ServerMessage::SessionDescription(SessionDescription {
+                message: ServerMessage::SessionDescription(SessionDescription::new(
                     mode,
-                    secret_key: SecretKey(key),
-                    dave_protocol_version: dave,
-                }),
+                    SecretKey(key),
+                    dave,
+                )),
             }
         );
     }
@@ -348,7 +350,7 @@ proptest! {
         let text = envelope(6, &d, None, order);
         prop_assert_eq!(
             decoded(&text),
-            Incoming { seq: None, message: ServerMessage::HeartbeatAck(HeartbeatAck { nonce }) }
+            Incoming { seq: None, message: ServerMessage::HeartbeatAck(HeartbeatAck::new(nonce)) }
         );
     }
 
@@ -365,7 +367,7 @@ proptest! {
             decoded(&text),
             Incoming {
                 seq,
-                message: ServerMessage::ClientsConnect(ClientsConnect { user_ids: user_ids.clone() }),
+                message: ServerMessage::ClientsConnect(ClientsConnect::new(user_ids.clone())),
             }
         );
         if let Some(user_id) = user_ids.first() {
@@ -374,9 +376,9 @@ proptest! {
                 decoded(&text),
                 Incoming {
                     seq,
-                    message: ServerMessage::ClientDisconnect(ClientDisconnect {
-                        user_id: *user_id,
-                    }),
+                    message: ServerMessage::ClientDisconnect(ClientDisconnect::new(
+                        *user_id,
+                    )),
                 }
             );
         }
@@ -395,10 +397,10 @@ proptest! {
             decoded(&envelope(21, &d21, seq, order)),
             Incoming {
                 seq,
-                message: ServerMessage::DavePrepareTransition(DavePrepareTransition {
+                message: ServerMessage::DavePrepareTransition(DavePrepareTransition::new(
                     transition_id,
                     protocol_version,
-                }),
+                )),
             }
         );
         let d22 = format!(r#"{{"transition_id":{transition_id}}}"#);
@@ -406,7 +408,7 @@ proptest! {
             decoded(&envelope(22, &d22, seq, order)),
             Incoming {
                 seq,
-                message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition { transition_id }),
+                message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition::new(transition_id)),
             }
         );
         let d24 = format!(
@@ -416,11 +418,11 @@ proptest! {
             decoded(&envelope(24, &d24, seq, order)),
             Incoming {
                 seq,
-                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
-                    transition_id: Some(transition_id),
+                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch::new(
+                    Some(transition_id),
                     epoch,
-                    protocol_version: Some(protocol_version),
-                }),
+                    Some(protocol_version),
+                )),
             }
         );
         // Only the epoch is required.
@@ -429,11 +431,11 @@ proptest! {
             decoded(&envelope(24, &d24, seq, order)),
             Incoming {
                 seq,
-                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
-                    transition_id: None,
+                message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch::new(
+                    None,
                     epoch,
-                    protocol_version: None,
-                }),
+                    None,
+                )),
             }
         );
     }
@@ -493,7 +495,7 @@ proptest! {
         match (decode_text(&text), expected) {
             (Ok(incoming), Some(user_id)) => prop_assert_eq!(
                 incoming.message,
-                ServerMessage::ClientDisconnect(ClientDisconnect { user_id })
+                ServerMessage::ClientDisconnect(ClientDisconnect::new(user_id))
             ),
             (Err(DecodeError::Json { .. }), None) => {}
             (result, expected) => prop_assert!(false, "{:?} for {:?}, expected {:?}", result, id, expected),

@@ -29,9 +29,35 @@
 //! connect request then replaces. An early or repeated `handle_timeout` is
 //! harmless.
 //!
-//! [`Transport`] alone is the seed's `WebSocketTransport` (framing,
-//! heartbeats, zombie detection); [`Session`] adds the connection's whole
-//! life on top of it.
+//! [`Transport`] alone handles one socket at a time (framing, `seq_ack`,
+//! heartbeats, zombie detection, the close handshake); [`Session`] adds the
+//! connection's whole life on top of it (Identify and Resume, handshake
+//! timeouts, the close-code policy, backoff).
+//!
+//! # Glossary
+//!
+//! The messages, by the way they travel:
+//!
+//! - [`Frame`]: a frame in from the socket (text or binary).
+//! - [`Transmit`]: a frame out, for the owner to write (or a `Close` or
+//!   `Abort` of the current socket).
+//! - [`Incoming`]: a decoded server message with its `seq`, if it has one.
+//! - [`Outgoing`]: a message the application asked to send, as it was
+//!   given (handed back in [`Event::Unsent`] if it never went out).
+//! - [`ClientMessage`] / [`ServerMessage`]: the typed payloads, by opcode
+//!   ([`codec::op`]).
+//!
+//! Three notions of "where we are":
+//!
+//! - the transport's [`State`]: one socket's life (idle, open, close sent,
+//!   closed; terminated after `force_close`);
+//! - the session's [`Phase`]: the session's life across sockets
+//!   (connecting, identifying, resuming, active, waiting to reconnect,
+//!   needs credentials, closing, stopped, failed);
+//! - a driver's `Status` (in `voice-ws-pump`, re-exported by the drivers):
+//!   the snapshot the application reads (phase, state, `seq_ack`, RTT,
+//!   counters), refreshed by the driver's task after every input it
+//!   handles.
 //!
 //! # An event loop
 //!
@@ -83,7 +109,7 @@
 //! assert_eq!(heartbeat, Some(Transmit::Text(r#"{"op":3,"d":{"t":13750,"seq_ack":-1}}"#.into())));
 //! ```
 #![no_std]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -33,10 +33,10 @@ fn json_error(wire: &str) {
 fn hello_with_integer_interval() {
     assert_eq!(
         text(r#"{"op":8,"d":{"heartbeat_interval":13750,"v":8}}"#),
-        unsequenced(ServerMessage::Hello(Hello {
-            heartbeat_interval: Duration::from_millis(13750),
-            v: Some(8),
-        }))
+        unsequenced(ServerMessage::Hello(Hello::new(
+            Duration::from_millis(13750),
+            Some(8),
+        )))
     );
 }
 
@@ -44,10 +44,10 @@ fn hello_with_integer_interval() {
 fn hello_with_float_interval() {
     assert_eq!(
         text(r#"{"op":8,"d":{"heartbeat_interval":13750.0,"v":8}}"#),
-        unsequenced(ServerMessage::Hello(Hello {
-            heartbeat_interval: Duration::from_millis(13750),
-            v: Some(8),
-        }))
+        unsequenced(ServerMessage::Hello(Hello::new(
+            Duration::from_millis(13750),
+            Some(8),
+        )))
     );
 }
 
@@ -55,10 +55,10 @@ fn hello_with_float_interval() {
 fn hello_with_fractional_interval_keeps_the_fraction() {
     assert_eq!(
         text(r#"{"op":8,"d":{"heartbeat_interval":41250.5}}"#),
-        unsequenced(ServerMessage::Hello(Hello {
-            heartbeat_interval: Duration::from_micros(41_250_500),
-            v: None,
-        }))
+        unsequenced(ServerMessage::Hello(Hello::new(
+            Duration::from_micros(41_250_500),
+            None,
+        )))
     );
 }
 
@@ -86,15 +86,15 @@ fn ready_ignores_its_erroneous_heartbeat_interval() {
         text(wire),
         Incoming {
             seq: Some(1),
-            message: ServerMessage::Ready(Ready {
-                ssrc: 1,
-                ip: "127.0.0.1".into(),
-                port: 1234,
-                modes: vec![
+            message: ServerMessage::Ready(Ready::new(
+                1,
+                "127.0.0.1".into(),
+                1234,
+                vec![
                     "aead_aes256_gcm_rtpsize".into(),
                     "aead_xchacha20_poly1305_rtpsize".into()
                 ],
-            }),
+            )),
         }
     );
 }
@@ -113,11 +113,11 @@ fn session_description_with_32_byte_key() {
         text(wire),
         Incoming {
             seq: Some(2),
-            message: ServerMessage::SessionDescription(SessionDescription {
-                mode: "aead_aes256_gcm_rtpsize".into(),
-                secret_key: SecretKey(key),
-                dave_protocol_version: 1,
-            }),
+            message: ServerMessage::SessionDescription(SessionDescription::new(
+                "aead_aes256_gcm_rtpsize".into(),
+                SecretKey(key),
+                1,
+            )),
         }
     );
 }
@@ -147,11 +147,9 @@ fn speaking_from_the_server_names_the_user() {
         ),
         Incoming {
             seq: Some(3),
-            message: ServerMessage::Speaking(SpeakingUpdate {
-                user_id: Some(80351110224678912),
-                ssrc: 5678,
-                speaking: 5,
-            }),
+            message: ServerMessage::Speaking(
+                SpeakingUpdate::new(Some(80351110224678912), 5678, 5,)
+            ),
         }
     );
 }
@@ -162,9 +160,9 @@ fn speaking_from_the_server_names_the_user() {
 fn heartbeat_ack_v8_object() {
     assert_eq!(
         text(r#"{"op":6,"d":{"t":1501184119561}}"#),
-        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck {
-            nonce: 1501184119561
-        }))
+        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck::new(
+            1501184119561,
+        )))
     );
 }
 
@@ -172,9 +170,9 @@ fn heartbeat_ack_v8_object() {
 fn heartbeat_ack_bare_integer() {
     assert_eq!(
         text(r#"{"op":6,"d":1501184119561}"#),
-        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck {
-            nonce: 1501184119561
-        }))
+        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck::new(
+            1501184119561,
+        )))
     );
 }
 
@@ -209,9 +207,10 @@ fn clients_connect() {
         text(r#"{"op":11,"d":{"user_ids":["80351110224678912","1234"]},"seq":4}"#),
         Incoming {
             seq: Some(4),
-            message: ServerMessage::ClientsConnect(ClientsConnect {
-                user_ids: vec![80351110224678912, 1234],
-            }),
+            message: ServerMessage::ClientsConnect(ClientsConnect::new(vec![
+                80351110224678912,
+                1234
+            ],)),
         }
     );
 }
@@ -222,9 +221,7 @@ fn client_disconnect() {
         text(r#"{"op":13,"d":{"user_id":"80351110224678912"},"seq":5}"#),
         Incoming {
             seq: Some(5),
-            message: ServerMessage::ClientDisconnect(ClientDisconnect {
-                user_id: 80351110224678912,
-            }),
+            message: ServerMessage::ClientDisconnect(ClientDisconnect::new(80351110224678912,)),
         }
     );
 }
@@ -237,10 +234,7 @@ fn dave_prepare_transition() {
         text(r#"{"op":21,"d":{"transition_id":3,"protocol_version":1},"seq":6}"#),
         Incoming {
             seq: Some(6),
-            message: ServerMessage::DavePrepareTransition(DavePrepareTransition {
-                transition_id: 3,
-                protocol_version: 1,
-            }),
+            message: ServerMessage::DavePrepareTransition(DavePrepareTransition::new(3, 1,)),
         }
     );
 }
@@ -251,9 +245,7 @@ fn dave_execute_transition() {
         text(r#"{"op":22,"d":{"transition_id":3},"seq":7}"#),
         Incoming {
             seq: Some(7),
-            message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition {
-                transition_id: 3
-            }),
+            message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition::new(3,)),
         }
     );
 }
@@ -265,11 +257,7 @@ fn dave_prepare_epoch() {
         text(r#"{"op":24,"d":{"transition_id":7,"epoch":2},"seq":8}"#),
         Incoming {
             seq: Some(8),
-            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
-                transition_id: Some(7),
-                epoch: 2,
-                protocol_version: None,
-            }),
+            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch::new(Some(7), 2, None,)),
         }
     );
     // The DAVE whitepaper's example: protocol_version and epoch.
@@ -277,22 +265,14 @@ fn dave_prepare_epoch() {
         text(r#"{"op":24,"d":{"epoch":1,"protocol_version":1},"seq":8}"#),
         Incoming {
             seq: Some(8),
-            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
-                transition_id: None,
-                epoch: 1,
-                protocol_version: Some(1),
-            }),
+            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch::new(None, 1, Some(1),)),
         }
     );
     assert_eq!(
         text(r#"{"op":24,"d":{"transition_id":3,"epoch":1,"protocol_version":1},"seq":9}"#),
         Incoming {
             seq: Some(9),
-            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch {
-                transition_id: Some(3),
-                epoch: 1,
-                protocol_version: Some(1),
-            }),
+            message: ServerMessage::DavePrepareEpoch(DavePrepareEpoch::new(Some(3), 1, Some(1),)),
         }
     );
 }
@@ -311,7 +291,7 @@ fn dave_prepare_epoch_without_its_epoch_is_invalid() {
 fn seq_before_and_after_d_decode_alike() {
     let expected = Incoming {
         seq: Some(9),
-        message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition { transition_id: 4 }),
+        message: ServerMessage::DaveExecuteTransition(DaveExecuteTransition::new(4)),
     };
     assert_eq!(
         text(r#"{"op":22,"seq":9,"d":{"transition_id":4}}"#),
@@ -331,20 +311,20 @@ fn seq_before_and_after_d_decode_alike() {
 fn d_before_op_decodes_the_same() {
     assert_eq!(
         text(r#"{"d":{"heartbeat_interval":13750.0,"v":8},"op":8}"#),
-        unsequenced(ServerMessage::Hello(Hello {
-            heartbeat_interval: Duration::from_millis(13750),
-            v: Some(8),
-        }))
+        unsequenced(ServerMessage::Hello(Hello::new(
+            Duration::from_millis(13750),
+            Some(8),
+        )))
     );
     assert_eq!(
         text(r#"{"d":{"t":42},"op":6}"#),
-        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck { nonce: 42 }))
+        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck::new(42)))
     );
     assert_eq!(
         text(r#"{"d":{"user_ids":["1"]},"seq":3,"op":11}"#),
         Incoming {
             seq: Some(3),
-            message: ServerMessage::ClientsConnect(ClientsConnect { user_ids: vec![1] }),
+            message: ServerMessage::ClientsConnect(ClientsConnect::new(vec![1])),
         }
     );
     assert_eq!(
@@ -359,14 +339,14 @@ fn unknown_top_level_and_inner_fields_are_ignored() {
         text(
             r#"{"t":null,"op":8,"s":null,"d":{"heartbeat_interval":13750,"extra":{"deep":[1,2,{"x":null}]},"v":8},"new_field":"x"}"#
         ),
-        unsequenced(ServerMessage::Hello(Hello {
-            heartbeat_interval: Duration::from_millis(13750),
-            v: Some(8),
-        }))
+        unsequenced(ServerMessage::Hello(Hello::new(
+            Duration::from_millis(13750),
+            Some(8),
+        )))
     );
     assert_eq!(
         text(r#"{"op":6,"d":{"t":7,"heartbeat_interval":1}}"#),
-        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck { nonce: 7 }))
+        unsequenced(ServerMessage::HeartbeatAck(HeartbeatAck::new(7)))
     );
 }
 
@@ -664,18 +644,14 @@ fn user_ids_are_snowflakes_and_garbage_ids_are_errors() {
         text(r#"{"op":13,"d":{"user_id":18446744073709551615}}"#),
         Incoming {
             seq: None,
-            message: ServerMessage::ClientDisconnect(ClientDisconnect { user_id: u64::MAX }),
+            message: ServerMessage::ClientDisconnect(ClientDisconnect::new(u64::MAX)),
         }
     );
     assert_eq!(
         text(r#"{"op":5,"d":{"user_id":null,"ssrc":1,"speaking":0}}"#),
         Incoming {
             seq: None,
-            message: ServerMessage::Speaking(SpeakingUpdate {
-                user_id: None,
-                ssrc: 1,
-                speaking: 0
-            }),
+            message: ServerMessage::Speaking(SpeakingUpdate::new(None, 1, 0,)),
         }
     );
 }

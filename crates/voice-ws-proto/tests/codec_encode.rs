@@ -11,13 +11,13 @@ fn text(wire: &str) -> Transmit {
 
 #[test]
 fn identify_with_dave() {
-    let identify = ClientMessage::Identify(Identify {
-        server_id: "41771983423143937".into(),
-        user_id: "104694319306248192".into(),
-        session_id: "my_session_id".into(),
-        token: Token::new("my_token"),
-        max_dave_protocol_version: 1,
-    });
+    let identify = ClientMessage::Identify(Identify::new(
+        "41771983423143937".into(),
+        "104694319306248192".into(),
+        "my_session_id".into(),
+        Token::new("my_token"),
+        1,
+    ));
     assert_eq!(
         identify.encode(),
         text(
@@ -28,13 +28,13 @@ fn identify_with_dave() {
 
 #[test]
 fn identify_without_dave_sends_version_0() {
-    let identify = ClientMessage::Identify(Identify {
-        server_id: "1".into(),
-        user_id: "2".into(),
-        session_id: "s".into(),
-        token: Token::new("t"),
-        max_dave_protocol_version: 0,
-    });
+    let identify = ClientMessage::Identify(Identify::new(
+        "1".into(),
+        "2".into(),
+        "s".into(),
+        Token::new("t"),
+        0,
+    ));
     assert_eq!(
         identify.encode(),
         text(
@@ -45,13 +45,13 @@ fn identify_without_dave_sends_version_0() {
 
 #[test]
 fn identify_escapes_strings() {
-    let identify = ClientMessage::Identify(Identify {
-        server_id: "1".into(),
-        user_id: "2".into(),
-        session_id: "a\"b\\c".into(),
-        token: Token::new("t\n"),
-        max_dave_protocol_version: 0,
-    });
+    let identify = ClientMessage::Identify(Identify::new(
+        "1".into(),
+        "2".into(),
+        "a\"b\\c".into(),
+        Token::new("t\n"),
+        0,
+    ));
     assert_eq!(
         identify.encode(),
         text(
@@ -62,19 +62,19 @@ fn identify_escapes_strings() {
 
 #[test]
 fn identify_and_resume_debug_never_show_the_token() {
-    let identify = ClientMessage::Identify(Identify {
-        server_id: "1".into(),
-        user_id: "2".into(),
-        session_id: "s".into(),
-        token: Token::new("SECRET-TOKEN-VALUE"),
-        max_dave_protocol_version: 1,
-    });
-    let resume = ClientMessage::Resume(Resume {
-        server_id: "1".into(),
-        session_id: "s".into(),
-        token: Token::new("SECRET-TOKEN-VALUE"),
-        seq_ack: None,
-    });
+    let identify = ClientMessage::Identify(Identify::new(
+        "1".into(),
+        "2".into(),
+        "s".into(),
+        Token::new("SECRET-TOKEN-VALUE"),
+        1,
+    ));
+    let resume = ClientMessage::Resume(Resume::new(
+        "1".into(),
+        "s".into(),
+        Token::new("SECRET-TOKEN-VALUE"),
+        None,
+    ));
     for message in [identify, resume] {
         let debug = format!("{message:?}");
         assert!(!debug.contains("SECRET-TOKEN-VALUE"), "{debug}");
@@ -83,11 +83,11 @@ fn identify_and_resume_debug_never_show_the_token() {
 
 #[test]
 fn select_protocol() {
-    let select = ClientMessage::SelectProtocol(SelectProtocol {
-        address: "127.0.0.1".into(),
-        port: 1337,
-        mode: "aead_aes256_gcm_rtpsize".into(),
-    });
+    let select = ClientMessage::SelectProtocol(SelectProtocol::new(
+        "127.0.0.1".into(),
+        1337,
+        "aead_aes256_gcm_rtpsize".into(),
+    ));
     assert_eq!(
         select.encode(),
         text(
@@ -134,11 +134,7 @@ fn heartbeat_with_largest_values() {
 
 #[test]
 fn speaking() {
-    let speaking = ClientMessage::Speaking(Speaking {
-        speaking: 5,
-        delay: 0,
-        ssrc: 1,
-    });
+    let speaking = ClientMessage::Speaking(Speaking::new(5, 1));
     assert_eq!(
         speaking.encode(),
         text(r#"{"op":5,"d":{"speaking":5,"delay":0,"ssrc":1}}"#)
@@ -147,12 +143,12 @@ fn speaking() {
 
 #[test]
 fn resume_with_seq_ack() {
-    let resume = ClientMessage::Resume(Resume {
-        server_id: "41771983423143937".into(),
-        session_id: "my_session_id".into(),
-        token: Token::new("my_token"),
-        seq_ack: Some(10),
-    });
+    let resume = ClientMessage::Resume(Resume::new(
+        "41771983423143937".into(),
+        "my_session_id".into(),
+        Token::new("my_token"),
+        Some(10),
+    ));
     assert_eq!(
         resume.encode(),
         text(
@@ -164,12 +160,12 @@ fn resume_with_seq_ack() {
 #[test]
 fn resume_with_nothing_received_sends_minus_1_and_seq_0_sends_0() {
     let resume = |seq_ack| {
-        ClientMessage::Resume(Resume {
-            server_id: "1".into(),
-            session_id: "s".into(),
-            token: Token::new("t"),
+        ClientMessage::Resume(Resume::new(
+            "1".into(),
+            "s".into(),
+            Token::new("t"),
             seq_ack,
-        })
+        ))
         .encode()
     };
     assert_eq!(
@@ -238,14 +234,7 @@ fn opcodes_match_the_protocol_table() {
             ClientMessage::DaveMlsInvalidCommitWelcome { transition_id: 1 },
             31,
         ),
-        (
-            ClientMessage::Speaking(Speaking {
-                speaking: 1,
-                delay: 0,
-                ssrc: 1,
-            }),
-            5,
-        ),
+        (ClientMessage::Speaking(Speaking::new(1, 1)), 5),
     ];
     for (message, op) in cases {
         assert_eq!(message.op(), op, "{message:?}");

@@ -31,11 +31,7 @@ enum When {
 const ONE_HOUR_MS: u64 = 3_600_000;
 
 fn speaking() -> ClientMessage {
-    ClientMessage::Speaking(Speaking {
-        speaking: 1,
-        delay: 0,
-        ssrc: 4242,
-    })
+    ClientMessage::Speaking(Speaking::new(1, 4242))
 }
 
 /// A session brought to `when`, everything drained. Returns the seq_ack a

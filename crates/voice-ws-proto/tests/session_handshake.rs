@@ -12,15 +12,15 @@ use voice_ws_proto::{
 };
 
 fn ready() -> Ready {
-    Ready {
-        ssrc: 4242,
-        ip: "127.0.0.1".into(),
-        port: 50000,
-        modes: vec![
+    Ready::new(
+        4242,
+        "127.0.0.1".into(),
+        50000,
+        vec![
             "aead_aes256_gcm_rtpsize".into(),
             "aead_xchacha20_poly1305_rtpsize".into(),
         ],
-    }
+    )
 }
 
 #[test]
@@ -168,11 +168,7 @@ fn speaking_before_ready_is_delivered_as_a_message() {
             },
             Event::Message(Incoming {
                 seq: Some(1),
-                message: ServerMessage::Speaking(SpeakingUpdate {
-                    user_id: Some(1234),
-                    ssrc: 5678,
-                    speaking: 1,
-                }),
+                message: ServerMessage::Speaking(SpeakingUpdate::new(Some(1234), 5678, 1,)),
             }),
             Event::Ready(ready()),
         ]

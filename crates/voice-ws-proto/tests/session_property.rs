@@ -321,11 +321,7 @@ impl Sim {
             Action::Send(kind) => {
                 let ended = self.forced || self.s.phase().is_terminal();
                 let r = match kind {
-                    0 => self.s.send(ClientMessage::Speaking(Speaking {
-                        speaking: 1,
-                        delay: 0,
-                        ssrc: 4242,
-                    })),
+                    0 => self.s.send(ClientMessage::Speaking(Speaking::new(1, 4242))),
                     1 => self
                         .s
                         .send_text(r#"{"op":23,"d":{"transition_id":3}}"#.into()),

@@ -12,11 +12,7 @@ use voice_ws_proto::codec::{ClientMessage, Identify, Resume, Speaking};
 use voice_ws_proto::{CloseCode, Event, Invalidation, Outgoing, Phase, SendError, Token, Transmit};
 
 fn speaking(flags: u32) -> ClientMessage {
-    ClientMessage::Speaking(Speaking {
-        speaking: flags,
-        delay: 0,
-        ssrc: 4242,
-    })
+    ClientMessage::Speaking(Speaking::new(flags, 4242))
 }
 
 const SPEAKING_1: &str = r#"{"op":5,"d":{"speaking":1,"delay":0,"ssrc":4242}}"#;
@@ -166,19 +162,19 @@ fn held_sends_are_bounded() {
 fn identify_resume_and_heartbeat_are_reserved() {
     let mut d = SessionPair::new();
     d.handshake();
-    let identify = ClientMessage::Identify(Identify {
-        server_id: "41771983423143937".into(),
-        user_id: "104694319306248192".into(),
-        session_id: "my_session_id".into(),
-        token: Token::new("my_token"),
-        max_dave_protocol_version: 1,
-    });
-    let resume = ClientMessage::Resume(Resume {
-        server_id: "41771983423143937".into(),
-        session_id: "my_session_id".into(),
-        token: Token::new("my_token"),
-        seq_ack: Some(3),
-    });
+    let identify = ClientMessage::Identify(Identify::new(
+        "41771983423143937".into(),
+        "104694319306248192".into(),
+        "my_session_id".into(),
+        Token::new("my_token"),
+        1,
+    ));
+    let resume = ClientMessage::Resume(Resume::new(
+        "41771983423143937".into(),
+        "my_session_id".into(),
+        Token::new("my_token"),
+        Some(3),
+    ));
     let beat = ClientMessage::Heartbeat {
         nonce: 1,
         seq_ack: None,

@@ -16,11 +16,7 @@ fn speaking_update(seq: u16) -> String {
 }
 
 fn speaking() -> ClientMessage {
-    ClientMessage::Speaking(Speaking {
-        speaking: 1,
-        delay: 0,
-        ssrc: 7,
-    })
+    ClientMessage::Speaking(Speaking::new(1, 7))
 }
 
 // ---- size ----

@@ -8,11 +8,7 @@ use voice_ws_proto::codec::Speaking;
 use voice_ws_proto::{ClientMessage, CloseCode, SendError, State, Transmit, transport::Event};
 
 fn speaking() -> ClientMessage {
-    ClientMessage::Speaking(Speaking {
-        speaking: 1,
-        delay: 0,
-        ssrc: 1,
-    })
+    ClientMessage::Speaking(Speaking::new(1, 1))
 }
 
 #[test]

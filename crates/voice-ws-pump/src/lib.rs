@@ -28,6 +28,27 @@
 //!
 //! Applications use a driver crate, which re-exports what they need from
 //! here.
+//!
+//! # Dependencies in the public API
+//!
+//! Three crates outside this project appear in this crate's API, so a
+//! breaking release of any of them is a breaking release of this crate and
+//! of both drivers:
+//!
+//! - [`rustls`] (0.23): [`DriverConfig::tls`] and [`Runtime::connect_tls`]
+//!   take its `ClientConfig`. Re-exported here and by the drivers, so an
+//!   application that builds its own TLS settings uses the same version.
+//! - [`tungstenite`] (0.30): the `Message`, error, request and
+//!   `WebSocketConfig` types of [`Runtime`]'s socket and handshake. Only a
+//!   crate implementing [`Runtime`] meets them; re-exported for it.
+//! - `futures-core` (0.3): [`Events`] is a `Stream`.
+//!
+//! The core adds `bytes` (1: binary frames and payloads) and `serde_json`
+//! (1: [`UnknownPayload::Json`](voice_ws_proto::codec::UnknownPayload)).
+//! Applications that only send and receive messages meet `bytes` and
+//! nothing else.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod command;

@@ -519,6 +519,8 @@ impl<R: Runtime> Worker<R> {
             Event::Message(incoming) => {
                 debug!(op = incoming.message.op(), seq = ?incoming.seq, "message");
             }
+            // An event added to the core after this driver was written.
+            _ => debug!(?event, "event"),
         }
     }
 }

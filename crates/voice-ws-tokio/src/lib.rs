@@ -44,16 +44,16 @@
 //!     match event {
 //!         Event::Ready(ready) => {
 //!             // Discover our external address over UDP (not shown), then:
-//!             let select = SelectProtocol {
-//!                 address: "203.0.113.7".into(),
-//!                 port: 50_000,
-//!                 mode: "aead_aes256_gcm_rtpsize".into(),
-//!             };
+//!             let select = SelectProtocol::new(
+//!                 "203.0.113.7".into(),
+//!                 50_000,
+//!                 "aead_aes256_gcm_rtpsize".into(),
+//!             );
 //!             handle.send(ClientMessage::SelectProtocol(select)).await?;
 //!         }
 //!         Event::SessionDescription(_description) => {
 //!             // Start RTP with the description's secret_key; say we speak.
-//!             let speaking = Speaking { speaking: 1, delay: 0, ssrc: 0x5151 };
+//!             let speaking = Speaking::new(1, 0x5151);
 //!             handle.send(ClientMessage::Speaking(speaking)).await?;
 //!         }
 //!         Event::SessionInvalidated { .. } => {

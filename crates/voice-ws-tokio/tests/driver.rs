@@ -249,11 +249,7 @@ async fn sends_reach_the_server_and_reserved_ops_are_refused() {
         })
         .unwrap();
 
-    let speaking = Speaking {
-        speaking: 1,
-        delay: 0,
-        ssrc,
-    };
+    let speaking = Speaking::new(1, ssrc);
     handle
         .send(ClientMessage::Speaking(speaking))
         .await
@@ -265,13 +261,13 @@ async fn sends_reach_the_server_and_reserved_ops_are_refused() {
     })
     .await;
 
-    let identify = ClientMessage::Identify(Identify {
-        server_id: SERVER_ID.into(),
-        user_id: "1".into(),
-        session_id: "s".into(),
-        token: TOKEN.into(),
-        max_dave_protocol_version: 0,
-    });
+    let identify = ClientMessage::Identify(Identify::new(
+        SERVER_ID.into(),
+        "1".into(),
+        "s".into(),
+        TOKEN.into(),
+        0,
+    ));
     assert_eq!(
         handle.send(identify).await,
         Err(SendError::Reserved { op: 0 })
@@ -342,11 +338,7 @@ async fn sends_wait_for_room_among_the_commands() {
         .unwrap();
 
     let sends = (0..20).map(|_| {
-        let speaking = Speaking {
-            speaking: 1,
-            delay: 0,
-            ssrc,
-        };
+        let speaking = Speaking::new(1, ssrc);
         handle.send(ClientMessage::Speaking(speaking))
     });
     let verdicts = tokio::time::timeout(WAIT, futures_util::future::join_all(sends))

@@ -39,16 +39,8 @@ pub async fn dave_prepare_epoch_with_and_without_transition_id(driver: &impl Dri
     assert_eq!(
         epochs,
         [
-            DavePrepareEpoch {
-                transition_id: Some(3),
-                epoch: 1,
-                protocol_version: Some(1),
-            },
-            DavePrepareEpoch {
-                transition_id: None,
-                epoch: 2,
-                protocol_version: None,
-            },
+            DavePrepareEpoch::new(Some(3), 1, Some(1)),
+            DavePrepareEpoch::new(None, 2, None),
         ]
     );
 }

@@ -47,11 +47,7 @@ pub async fn handshake(driver: &impl Driver) {
     assert_eq!(ready.port, sim.addr().port());
     assert_eq!(json!(ready.modes), sent_ready["d"]["modes"]);
 
-    let select = SelectProtocol {
-        address: "127.0.0.1".into(),
-        port: 50_000,
-        mode: "aead_aes256_gcm_rtpsize".into(),
-    };
+    let select = SelectProtocol::new("127.0.0.1".into(), 50_000, "aead_aes256_gcm_rtpsize".into());
     handle
         .send(ClientMessage::SelectProtocol(select))
         .await

@@ -15,11 +15,7 @@ use crate::{
 const SLOW_HEARTBEAT_MS: f64 = 200.0;
 
 fn speaking() -> ClientMessage {
-    ClientMessage::Speaking(Speaking {
-        speaking: 1,
-        delay: 0,
-        ssrc: 7,
-    })
+    ClientMessage::Speaking(Speaking::new(1, 7))
 }
 
 /// `close()`: the client sends close 1000 (recorded by the gateway, which

@@ -76,11 +76,7 @@ pub async fn malformed_frames_keep_the_session(driver: &impl Driver) {
         *relevant[4],
         Event::Message(Incoming {
             seq: Some(1),
-            message: ServerMessage::Speaking(SpeakingUpdate {
-                user_id: Some(1001),
-                ssrc: 1,
-                speaking: 1,
-            }),
+            message: ServerMessage::Speaking(SpeakingUpdate::new(Some(1001), 1, 1,)),
         })
     );
 

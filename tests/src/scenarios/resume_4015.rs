@@ -34,11 +34,7 @@ pub async fn close_4015_resumes(driver: &impl Driver) {
     );
     assert_eq!(message_seqs(&seen), [Some(0)], "{seen:#?}");
     // Sent while no socket is usable: held, then sent after the resume.
-    let speaking = Speaking {
-        speaking: 1,
-        delay: 0,
-        ssrc: 7,
-    };
+    let speaking = Speaking::new(1, 7);
     handle
         .send(ClientMessage::Speaking(speaking))
         .await

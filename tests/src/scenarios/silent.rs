@@ -33,20 +33,14 @@ pub async fn silent_socket_resumes_with_replay(driver: &impl Driver) {
         first,
         Event::Message(Incoming {
             seq: Some(0),
-            message: ServerMessage::Speaking(SpeakingUpdate {
-                user_id: Some(1001),
-                ssrc: 1,
-                speaking: 1,
-            }),
+            message: ServerMessage::Speaking(SpeakingUpdate::new(Some(1001), 1, 1,)),
         })
     );
     assert_eq!(
         second,
         Event::Message(Incoming {
             seq: Some(1),
-            message: ServerMessage::ClientsConnect(ClientsConnect {
-                user_ids: vec![1002],
-            }),
+            message: ServerMessage::ClientsConnect(ClientsConnect::new(vec![1002],)),
         })
     );
 

@@ -15,6 +15,7 @@ use crate::token::Token;
 /// Identify, Resume and Heartbeat are built by the transport and session
 /// themselves; applications normally send the others.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientMessage {
     /// Op 0: start a new session.
     Identify(Identify),
@@ -49,6 +50,7 @@ pub enum ClientMessage {
 
 /// Op 0 Identify.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Identify {
     /// The guild (or call) id.
     pub server_id: String,
@@ -64,6 +66,7 @@ pub struct Identify {
 
 /// Op 7 Resume.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resume {
     /// The guild (or call) id.
     pub server_id: String,
@@ -77,6 +80,7 @@ pub struct Resume {
 
 /// Op 1 Select Protocol (always `"udp"`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct SelectProtocol {
     /// Our external IP, from IP discovery.
     pub address: String,
@@ -88,6 +92,7 @@ pub struct SelectProtocol {
 
 /// Op 5 Speaking, as the client sends it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Speaking {
     /// Bit flags: 1 microphone, 2 soundshare, 4 priority.
     pub speaking: u32,
@@ -95,6 +100,65 @@ pub struct Speaking {
     pub delay: u32,
     /// Our SSRC from Ready.
     pub ssrc: u32,
+}
+
+// Constructors: `#[non_exhaustive]` rules out struct literals outside this
+// crate, so that a field Discord adds later (with a default here) is not a
+// breaking change.
+
+impl Identify {
+    /// An Identify. The session builds this from its `Credentials`.
+    pub fn new(
+        server_id: String,
+        user_id: String,
+        session_id: String,
+        token: Token,
+        max_dave_protocol_version: u16,
+    ) -> Self {
+        Self {
+            server_id,
+            user_id,
+            session_id,
+            token,
+            max_dave_protocol_version,
+        }
+    }
+}
+
+impl Resume {
+    /// A Resume. The session builds this itself after a drop.
+    pub fn new(server_id: String, session_id: String, token: Token, seq_ack: Option<u16>) -> Self {
+        Self {
+            server_id,
+            session_id,
+            token,
+            seq_ack,
+        }
+    }
+}
+
+impl SelectProtocol {
+    /// Select Protocol with our external address (from IP discovery) and
+    /// the encryption mode chosen from Ready's `modes`.
+    pub fn new(address: String, port: u16, mode: String) -> Self {
+        Self {
+            address,
+            port,
+            mode,
+        }
+    }
+}
+
+impl Speaking {
+    /// Our speaking state (bit flags: 1 microphone, 2 soundshare,
+    /// 4 priority) on this SSRC, with `delay` 0 (as bots send it).
+    pub fn new(speaking: u32, ssrc: u32) -> Self {
+        Self {
+            speaking,
+            delay: 0,
+            ssrc,
+        }
+    }
 }
 
 impl ClientMessage {

@@ -24,6 +24,7 @@ pub struct Incoming {
 
 /// Every message the server sends, by opcode.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ServerMessage {
     /// Op 2: the voice server's UDP address and our SSRC.
     Ready(Ready),
@@ -111,6 +112,7 @@ pub enum UnknownPayload {
 
 /// Op 8 Hello.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct Hello {
     /// How often to beat. Sent as milliseconds, integer or float.
     #[serde(deserialize_with = "millis")]
@@ -122,6 +124,7 @@ pub struct Hello {
 
 /// Op 2 Ready. Its `heartbeat_interval` is documented as erroneous and ignored.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct Ready {
     /// Our RTP synchronisation source.
     pub ssrc: u32,
@@ -147,6 +150,7 @@ impl fmt::Debug for SecretKey {
 
 /// Op 4 Session Description.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct SessionDescription {
     /// The encryption mode chosen.
     pub mode: String,
@@ -159,6 +163,7 @@ pub struct SessionDescription {
 
 /// Op 5 Speaking, as the server sends it about another user.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct SpeakingUpdate {
     /// Who is speaking.
     #[serde(default, deserialize_with = "snowflake::deserialize_option")]
@@ -171,6 +176,7 @@ pub struct SpeakingUpdate {
 
 /// Op 6 Heartbeat ACK (v8 `{"t": nonce}`; a bare integer is accepted too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HeartbeatAck {
     /// The nonce of the heartbeat being acknowledged.
     pub nonce: u64,
@@ -178,6 +184,7 @@ pub struct HeartbeatAck {
 
 /// Op 11 Clients Connect.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct ClientsConnect {
     /// The users who joined.
     #[serde(deserialize_with = "snowflake::deserialize_vec")]
@@ -186,6 +193,7 @@ pub struct ClientsConnect {
 
 /// Op 13 Client Disconnect.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct ClientDisconnect {
     /// The user who left.
     #[serde(deserialize_with = "snowflake::deserialize")]
@@ -194,6 +202,7 @@ pub struct ClientDisconnect {
 
 /// Op 21 DAVE Prepare Transition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct DavePrepareTransition {
     /// The transition (0: execute now).
     pub transition_id: u16,
@@ -203,6 +212,7 @@ pub struct DavePrepareTransition {
 
 /// Op 22 DAVE Execute Transition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct DaveExecuteTransition {
     /// The transition to execute.
     pub transition_id: u16,
@@ -213,6 +223,7 @@ pub struct DaveExecuteTransition {
 /// Discord's docs name `transition_id` and `epoch`; servers have also sent
 /// `protocol_version`. Only `epoch` is required (docs/protocol.md, op 24).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
 pub struct DavePrepareEpoch {
     /// The transition this epoch belongs to, when the server names it.
     #[serde(default)]
@@ -222,6 +233,104 @@ pub struct DavePrepareEpoch {
     /// The DAVE protocol version, when the server names it.
     #[serde(default)]
     pub protocol_version: Option<u16>,
+}
+
+// Constructors: the decoder builds these; tests, simulated servers and
+// other decoders build them here, since `#[non_exhaustive]` rules out
+// struct literals outside this crate. A field Discord adds later takes its
+// default here, so these signatures stay.
+
+impl Hello {
+    /// A Hello with this interval and gateway version.
+    pub fn new(heartbeat_interval: Duration, v: Option<u8>) -> Self {
+        Self {
+            heartbeat_interval,
+            v,
+        }
+    }
+}
+
+impl Ready {
+    /// A Ready with this SSRC, UDP address and encryption modes.
+    pub fn new(ssrc: u32, ip: String, port: u16, modes: Vec<String>) -> Self {
+        Self {
+            ssrc,
+            ip,
+            port,
+            modes,
+        }
+    }
+}
+
+impl SessionDescription {
+    /// A Session Description with this mode, key and DAVE version.
+    pub fn new(mode: String, secret_key: SecretKey, dave_protocol_version: u16) -> Self {
+        Self {
+            mode,
+            secret_key,
+            dave_protocol_version,
+        }
+    }
+}
+
+impl SpeakingUpdate {
+    /// A Speaking update about this user and SSRC.
+    pub fn new(user_id: Option<u64>, ssrc: u32, speaking: u32) -> Self {
+        Self {
+            user_id,
+            ssrc,
+            speaking,
+        }
+    }
+}
+
+impl HeartbeatAck {
+    /// An ACK of the heartbeat with this nonce.
+    pub fn new(nonce: u64) -> Self {
+        Self { nonce }
+    }
+}
+
+impl ClientsConnect {
+    /// Clients Connect for these users.
+    pub fn new(user_ids: Vec<u64>) -> Self {
+        Self { user_ids }
+    }
+}
+
+impl ClientDisconnect {
+    /// Client Disconnect for this user.
+    pub fn new(user_id: u64) -> Self {
+        Self { user_id }
+    }
+}
+
+impl DavePrepareTransition {
+    /// A DAVE Prepare Transition to this protocol version.
+    pub fn new(transition_id: u16, protocol_version: u16) -> Self {
+        Self {
+            transition_id,
+            protocol_version,
+        }
+    }
+}
+
+impl DaveExecuteTransition {
+    /// A DAVE Execute Transition.
+    pub fn new(transition_id: u16) -> Self {
+        Self { transition_id }
+    }
+}
+
+impl DavePrepareEpoch {
+    /// A DAVE Prepare Epoch.
+    pub fn new(transition_id: Option<u16>, epoch: u64, protocol_version: Option<u16>) -> Self {
+        Self {
+            transition_id,
+            epoch,
+            protocol_version,
+        }
+    }
 }
 
 /// Longest interval accepted from Hello: longer ones are a broken server,

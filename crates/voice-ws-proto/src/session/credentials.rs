@@ -7,6 +7,11 @@ use crate::token::Token;
 
 /// Everything the main gateway hands over for one voice session
 /// (VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE). Debug redacts the token.
+///
+/// A plain struct, built with a struct literal, on purpose (unlike the
+/// `#[non_exhaustive]` messages): a field added here would be one more
+/// thing the main gateway hands over, and code that does not pass it on
+/// should stop compiling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credentials {
     /// The guild (or call) id.

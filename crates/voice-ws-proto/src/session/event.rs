@@ -11,6 +11,7 @@ use crate::session::Invalidation;
 
 /// Something the application should know, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// A socket opened; Identify or Resume is on its way.
     Connected,

@@ -278,12 +278,14 @@ impl Session {
         self.submit(Outgoing::Binary(bytes))
     }
 
-    /// Sends a heartbeat now (the seed's `heartbeatAsync`).
+    /// Sends a heartbeat now, outside the schedule; the cadence restarts
+    /// from now. Nothing happens while no socket is open.
     pub fn heartbeat_now(&mut self, now: Instant) {
         self.transport.heartbeat_now(now);
     }
 
-    /// Moves the next heartbeat to `now + delay` (the seed's `heartbeatIn`).
+    /// Moves the next heartbeat to `now + delay`. Nothing happens while no
+    /// socket is open.
     pub fn heartbeat_in(&mut self, now: Instant, delay: Duration) {
         self.transport.heartbeat_in(now, delay);
     }

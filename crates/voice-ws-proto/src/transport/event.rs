@@ -7,10 +7,11 @@ use crate::codec::{DecodeError, Incoming};
 
 /// Something the owner should know, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
-    /// The socket is open (the seed's onConnected).
+    /// The socket is open.
     Connected,
-    /// A server message other than a heartbeat ACK (the seed's onMessage).
+    /// A server message other than a heartbeat ACK.
     /// Its `seq`, if any, was acknowledged when it was queued.
     Message(Incoming),
     /// The latest heartbeat was acknowledged.
@@ -18,10 +19,10 @@ pub enum Event {
         /// Time from the heartbeat to its ACK.
         rtt: Duration,
     },
-    /// A heartbeat fell due unanswered (the seed's onZombified). The socket
+    /// A heartbeat fell due unanswered (a zombie connection). The socket
     /// is dropped with a resumable close code; `Disconnected` follows.
     Zombified,
-    /// The socket ended (the seed's onDisconnected).
+    /// The socket ended.
     Disconnected {
         /// The close code: the server's, or ours when `by_self`. `None`
         /// when the socket ended without a close frame.

@@ -25,8 +25,9 @@ use crate::seq::SeqTracker;
 use crate::time::Instant;
 use heartbeat::{Due, Heartbeat};
 
-/// The seed's WebSocketTransport without I/O: feed it socket events and
-/// time, drain what it wants written and what it has to say.
+/// One WebSocket's framing, `seq_ack`, heartbeats, zombie detection and
+/// close handshake, without I/O: feed it socket events and time, drain what
+/// it wants written and what it has to say.
 ///
 /// One `Transport` lives as long as a voice session: sockets come and go
 /// (`handle_open` .. `handle_close`), while `seq_ack` and the counters carry
@@ -241,18 +242,18 @@ impl Transport {
         self.queue(message.encode())
     }
 
-    /// Queues a raw text message, as the seed's `sendAsync(string)`.
+    /// Queues a raw text message, written as it is.
     pub fn send_text(&mut self, text: String) -> Result<(), SendError> {
         self.queue(Transmit::Text(text))
     }
 
-    /// Queues a raw binary message `[op][payload]`, as `sendAsync(buffer)`.
+    /// Queues a raw binary message `[op][payload]`, written as it is.
     pub fn send_binary(&mut self, bytes: Bytes) -> Result<(), SendError> {
         self.queue(Transmit::Binary(bytes))
     }
 
-    /// Sends a heartbeat now, outside the schedule (the seed's
-    /// `heartbeatAsync(true)`); the cadence restarts from now.
+    /// Sends a heartbeat now, outside the schedule; the cadence restarts
+    /// from now.
     pub fn heartbeat_now(&mut self, now: Instant) {
         if self.state == State::Open {
             let nonce = self.heartbeat.beat_now(now);
@@ -260,7 +261,7 @@ impl Transport {
         }
     }
 
-    /// Moves the next heartbeat to `now + delay` (the seed's `heartbeatIn`).
+    /// Moves the next heartbeat to `now + delay`.
     pub fn heartbeat_in(&mut self, now: Instant, delay: Duration) {
         if self.state == State::Open {
             self.heartbeat.schedule(now + delay);
