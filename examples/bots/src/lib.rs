@@ -1,0 +1,1 @@
+//! Nothing here: the bots are the examples (examples/twilight.rs, examples/serenity.rs).
