@@ -401,8 +401,8 @@ impl<R: Runtime> Worker<R> {
     }
 
     /// After every input, what the core asks: transmits first (they belong
-    /// to the current socket, which a connect request replaces), events, a
-    /// connect request, then the status. Stops at an outbound overflow,
+    /// to the current socket, which a connect request replaces), the status,
+    /// events, then a connect request. Stops at an outbound overflow,
     /// which the core must hear of (the next input) before it is asked for
     /// anything more.
     fn drain(&mut self) {
@@ -427,8 +427,9 @@ impl<R: Runtime> Worker<R> {
                 return;
             }
         }
-        // Published before the events too: an application that reads the
-        // status on an event sees at least the input that produced it.
+        // Published before the events: an application that reads the status
+        // on an event sees at least the input that produced it. Taking
+        // events and the connect request changes nothing the status shows.
         self.shared.set_status(Status::of(&self.session));
         self.deliver_events();
         if let Some(url) = self.session.poll_connect() {
@@ -437,7 +438,6 @@ impl<R: Runtime> Worker<R> {
             let max = self.session.config().transport.max_message_size;
             self.connecting = Some(socket::connect::<R>(url, max, self.tls.clone()));
         }
-        self.shared.set_status(Status::of(&self.session));
     }
 
     /// Moves events from the core to the application while it has room.
