@@ -39,7 +39,7 @@ mod tests {
 
     #[test]
     fn whole_and_fixed() {
-        let noisy = Duration::from_secs_f64(0.410_791_169_999_999_97);
+        let noisy = Duration::from_nanos(410_791_170);
         assert_eq!(ms(noisy), 411);
         assert_eq!(ms(Duration::from_micros(880_092)), 880);
         assert_eq!(ms(Duration::from_micros(499)), 0);
