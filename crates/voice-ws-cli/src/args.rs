@@ -11,6 +11,44 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// What `voice-ws connect --help` says about the events it prints: one line
+/// each, the `--json` name first, then what it means, and after `->` what
+/// the user should do. Kept in step with the README's "Events and what to
+/// do" and with `CloseCode`'s table in voice-ws-proto.
+pub(crate) const EVENTS_HELP: &str = "\
+Events (timeline line; the --json \"event\" field):
+  connected            socket open; Identify (or Resume) sent
+  hello                the server's heartbeat interval
+  ready                identified: our SSRC and the voice server's UDP address
+  session_description  encryption mode and DAVE protocol version
+  resumed              the session survived a lost socket; replayed messages follow
+  message              any other server message (op, seq)
+  heartbeat_ack        a heartbeat was answered; its round-trip time
+  zombified            a heartbeat went unanswered -> nothing to do: the client resumes by itself
+  disconnected         a socket ended (close code, by us or by the server); what follows says why
+  reconnecting         a new socket after the delay shown (resume or identify) -> nothing to do
+  session_invalidated  session id and token are spent (4006, 4009, other 4xxx, or no progress) ->
+                       ask the main gateway again: new session id and token, then connect again
+  stopped 4014         kicked, moved or channel deleted -> rejoin through the main gateway
+  stopped 4021         rate limited -> wait, then rejoin through the main gateway
+  stopped 4022         call terminated -> rejoin through the main gateway if still wanted
+  fatal 4004           authentication failed -> wrong token or ids: check DISCORD_VOICE_TOKEN,
+                       --server-id, --user-id, --session-id
+  fatal 4017           the channel requires DAVE -> enable DAVE: max_dave_protocol_version
+                       (--max-dave-protocol-version 1 or higher)
+  fatal 4012, 4016     unknown protocol / encryption mode in Select Protocol -> a client bug: report it
+  fatal 4020           bad request: the server refused a malformed message -> a client bug: report it
+  unsent               sends that never went out (the session ended first) -> send them again on the
+                       next session if still wanted
+  invalid_frame        a frame could not be decoded; the socket stays up
+
+connect exits 1 after session_invalidated, fatal, or stopped with a close code.
+
+Numbers: time is seconds since start with 3 decimals (1.234s); delays and the heartbeat
+interval are whole milliseconds; rtt is milliseconds with one decimal (0.4 ms) in the
+timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
+(rounded to the nearest millisecond) and rtt_us (whole microseconds, for sub-millisecond RTT).";
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -21,6 +59,8 @@ pub(crate) enum Command {
     Demo(DemoArgs),
     /// Connect to a voice gateway. The token is read from the
     /// DISCORD_VOICE_TOKEN environment variable, never from a flag.
+    /// `--help` lists every event and what to do about it.
+    #[command(after_long_help = EVENTS_HELP)]
     Connect(ConnectArgs),
     /// Run the simulator on its own so that any client can be tested
     /// against it.

@@ -165,7 +165,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
         .collect();
     let mut passed = true;
     say!();
-    say!("summary ({:.1} s):", started.elapsed().as_secs_f64());
+    say!("summary ({} s):", crate::units::secs_1dp(started.elapsed()));
     for (what, ok) in checks.items() {
         passed &= ok;
         say!("  [{}] {what}", if ok { "ok" } else { "MISSING" });

@@ -8,6 +8,7 @@ mod output;
 mod report;
 mod sim_cmd;
 mod timeline;
+mod units;
 
 use std::process::ExitCode;
 

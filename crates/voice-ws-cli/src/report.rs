@@ -1,10 +1,10 @@
 //! How events are shown: one JSON object per line, or a readable timeline.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use voice_ws_proto::codec::op;
 use voice_ws_proto::{Event, Outgoing};
+
+use crate::units::{self, ms};
 
 /// The event as one JSON object with an `"event"` field.
 pub(crate) fn event_json(event: &Event) -> Value {
@@ -23,7 +23,9 @@ pub(crate) fn event_json(event: &Event) -> Value {
         }),
         Event::Resumed => json!({"event": "resumed"}),
         Event::Message(m) => json!({"event": "message", "op": m.message.op(), "seq": m.seq}),
-        Event::HeartbeatAck { rtt } => json!({"event": "heartbeat_ack", "rtt_ms": ms(*rtt)}),
+        Event::HeartbeatAck { rtt } => {
+            json!({"event": "heartbeat_ack", "rtt_ms": ms(*rtt), "rtt_us": units::us(*rtt)})
+        }
         Event::Zombified => json!({"event": "zombified"}),
         Event::Disconnected { code, by_self } => json!({
             "event": "disconnected", "code": code.map(|c| c.0), "by_self": by_self,
@@ -72,7 +74,7 @@ pub(crate) fn event_text(event: &Event) -> String {
                 op_name(m.message.op())
             )
         }
-        Event::HeartbeatAck { rtt } => format!("heartbeat ack, rtt {:.1} ms", ms(*rtt)),
+        Event::HeartbeatAck { rtt } => format!("heartbeat ack, rtt {} ms", units::ms_1dp(*rtt)),
         Event::Zombified => "ZOMBIE: heartbeat unanswered".into(),
         Event::Disconnected { code, by_self } => format!(
             "disconnected: {} ({})",
@@ -111,8 +113,4 @@ fn outgoing_op(o: &Outgoing) -> Option<u8> {
 
 fn op_name(op: u8) -> &'static str {
     op::name(op).unwrap_or("undocumented")
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use voice_ws_proto::Event;
 
 use crate::report;
+use crate::units;
 
 /// What the application knows after each event, tracked from the events
 /// themselves so that every line is true at the moment it describes.
@@ -39,11 +40,11 @@ impl Timeline {
     pub(crate) fn print(&mut self, event: &Event) {
         self.observe(event);
         say!(
-            "{:>7.3}s  {:<12} {:>8} {:>7}  {}",
-            self.started.elapsed().as_secs_f64(),
+            "{:>8}  {:<12} {:>8} {:>7}  {}",
+            units::secs_3dp(self.started.elapsed()),
             self.state,
             self.rtt
-                .map_or("-".into(), |r| format!("{:.1}ms", r.as_secs_f64() * 1e3)),
+                .map_or("-".into(), |r| format!("{}ms", units::ms_1dp(r))),
             self.seq_ack.map_or("-1".into(), |s| s.to_string()),
             report::event_text(event)
         );
