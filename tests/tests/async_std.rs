@@ -56,4 +56,9 @@ scenarios! {
     "multi_thread" a_slow_gateway_is_not_a_zombie_with_tolerance_2,
     "current_thread" close_4020_is_fatal,
     "current_thread" dave_prepare_epoch_with_and_without_transition_id,
+    "multi_thread" a_closed_port_is_refused,
+    "multi_thread" an_unresolvable_name_is_a_dns_failure,
+    "multi_thread" a_404_upgrade_is_rejected_with_its_status,
+    "multi_thread" a_silent_listener_times_out,
+    "multi_thread" an_untrusted_certificate_is_a_tls_failure,
 }

@@ -124,3 +124,28 @@ async fn dave_prepare_epoch_with_and_without_transition_id() {
 async fn credentials_from_gateway_dispatches() {
     scenarios::credentials_from_gateway_dispatches(&DRIVER).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_is_refused() {
+    scenarios::a_closed_port_is_refused(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unresolvable_name_is_a_dns_failure() {
+    scenarios::an_unresolvable_name_is_a_dns_failure(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_404_upgrade_is_rejected_with_its_status() {
+    scenarios::a_404_upgrade_is_rejected_with_its_status(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_listener_times_out() {
+    scenarios::a_silent_listener_times_out(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_is_a_tls_failure() {
+    scenarios::an_untrusted_certificate_is_a_tls_failure(&DRIVER).await;
+}

@@ -30,6 +30,9 @@ pub(crate) fn event_json(event: &Event) -> Value {
         Event::Disconnected { code, by_self } => json!({
             "event": "disconnected", "code": code.map(|c| c.0), "by_self": by_self,
         }),
+        Event::ConnectFailed { error } => json!({
+            "event": "connect_failed", "kind": error.kind(), "reason": error.to_string(),
+        }),
         Event::Reconnecting {
             attempt,
             delay,
@@ -81,6 +84,7 @@ pub(crate) fn event_text(event: &Event) -> String {
             code.map_or("no close frame".into(), |c| c.to_string()),
             if *by_self { "by us" } else { "by server" }
         ),
+        Event::ConnectFailed { error } => format!("connect failed: {error}"),
         Event::Reconnecting {
             attempt,
             delay,

@@ -133,7 +133,8 @@ pub use codec::{ClientMessage, DecodeError, Incoming, ServerMessage};
 pub use frame::{Frame, Transmit};
 pub use send_error::SendError;
 pub use session::{
-    Credentials, Endpoint, Event, Invalidation, Outgoing, Phase, Session, SessionConfig,
+    ConnectError, Credentials, Endpoint, Event, Invalidation, Outgoing, Phase, Session,
+    SessionConfig,
 };
 pub use time::Instant;
 pub use token::Token;

@@ -8,7 +8,7 @@ mod session_harness;
 use session_harness::*;
 use voice_ws_proto::codec::{Ready, SpeakingUpdate};
 use voice_ws_proto::{
-    Endpoint, Event, Incoming, Phase, ServerMessage, Session, SessionConfig, Transmit,
+    ConnectError, Endpoint, Event, Incoming, Phase, ServerMessage, Session, SessionConfig, Transmit,
 };
 
 fn ready() -> Ready {
@@ -317,11 +317,16 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
     assert!(d.drain_transmits().is_empty());
     assert_eq!(
         d.drain_events(),
-        vec![Event::Reconnecting {
-            attempt: 1,
-            delay: ms(0),
-            resume: false
-        }]
+        vec![
+            Event::ConnectFailed {
+                error: ConnectError::TimedOut
+            },
+            Event::Reconnecting {
+                attempt: 1,
+                delay: ms(0),
+                resume: false
+            }
+        ]
     );
     assert_eq!(
         d.poll_connect().as_deref(),

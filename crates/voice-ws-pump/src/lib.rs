@@ -78,8 +78,8 @@ pub use tungstenite;
 /// The sans-IO core, for the types not re-exported here.
 pub use voice_ws_proto as proto;
 pub use voice_ws_proto::{
-    ClientMessage, CloseCode, Credentials, Endpoint, Event, Invalidation, Phase, SendError,
-    SessionConfig, State, Stats, Token,
+    ClientMessage, CloseCode, ConnectError, Credentials, Endpoint, Event, Invalidation, Phase,
+    SendError, SessionConfig, State, Stats, Token,
 };
 
 use std::future::Future;

@@ -110,7 +110,7 @@ impl Shared {
 
     /// The latest status the task published.
     pub(crate) fn status(&self) -> Status {
-        self.lock().status
+        self.lock().status.clone()
     }
 
     /// Resolves at the next change a Handle may wait for: room among the

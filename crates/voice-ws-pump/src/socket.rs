@@ -16,7 +16,7 @@ use tungstenite::error::{CapacityError, Error as WsError, UrlError};
 use tungstenite::handshake::client::Request;
 use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{Message, Utf8Bytes};
-use voice_ws_proto::Transmit;
+use voice_ws_proto::{ConnectError, Transmit};
 
 use crate::{BoxFuture, Runtime};
 
@@ -113,6 +113,54 @@ async fn dial<R: Runtime>(target: Target) -> Result<R::Socket, WsError> {
         None => R::plain(tcp),
     };
     R::handshake(target.request, stream, target.ws_config).await
+}
+
+/// Why a dial failed, for the core: the one place that reads tungstenite's,
+/// the resolver's and rustls' errors.
+///
+/// - `Error::Http(response)`: the upgrade was answered, but not with 101:
+///   [`ConnectError::UpgradeRejected`] with its status.
+/// - An I/O error carrying a `rustls::Error` (how both drivers' TLS
+///   connectors report it): [`ConnectError::Tls`] with rustls' reason
+///   (for a certificate, the verifier's: "invalid peer certificate: ...").
+/// - `ConnectionRefused`: [`ConnectError::Refused`].
+/// - A resolver failure (std's "failed to lookup address information",
+///   which tokio and async-net both pass on, or no address at all):
+///   [`ConnectError::Dns`].
+/// - `TimedOut`: [`ConnectError::TimedOut`].
+/// - Anything else: [`ConnectError::Io`] with the error's text.
+pub(crate) fn classify(error: &WsError) -> ConnectError {
+    match error {
+        WsError::Http(response) => ConnectError::UpgradeRejected {
+            status: response.status().as_u16(),
+        },
+        WsError::Io(io) => classify_io(io),
+        other => ConnectError::Io {
+            message: other.to_string(),
+        },
+    }
+}
+
+fn classify_io(error: &io::Error) -> ConnectError {
+    if let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return ConnectError::Tls {
+            reason: tls.to_string(),
+        };
+    }
+    let message = error.to_string();
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => ConnectError::Refused,
+        io::ErrorKind::TimedOut => ConnectError::TimedOut,
+        _ if message.contains("failed to lookup address")
+            || message.contains("the host has no address") =>
+        {
+            ConnectError::Dns { reason: message }
+        }
+        _ => ConnectError::Io { message },
+    }
 }
 
 fn ws_config(max_message_size: usize) -> WebSocketConfig {

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use voice_ws_proto::{Phase, Session, State, Stats};
+use voice_ws_proto::{ConnectError, Phase, Session, State, Stats};
 
 /// A snapshot of the session, refreshed after every input the task handles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Status {
     /// Where the session is in its life.
@@ -21,6 +21,9 @@ pub struct Status {
     pub heartbeat_interval: Option<Duration>,
     /// Traffic and heartbeat counters over the session's life.
     pub stats: Stats,
+    /// Why the latest requested socket could not be opened; `None` once a
+    /// socket opens.
+    pub last_connect_error: Option<ConnectError>,
 }
 
 impl Status {
@@ -32,6 +35,7 @@ impl Status {
             rtt: session.rtt(),
             heartbeat_interval: session.heartbeat_interval(),
             stats: session.stats(),
+            last_connect_error: session.last_connect_error().cloned(),
         }
     }
 }

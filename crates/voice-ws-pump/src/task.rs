@@ -354,8 +354,10 @@ impl<R: Runtime> Worker<R> {
                 self.session.handle_open(now);
             }
             Err(error) => {
-                warn!(%error, "connect failed");
-                self.session.handle_close(now, None);
+                let reason = socket::classify(&error);
+                // The reason is logged with its event; this is the raw error.
+                debug!(%error, kind = reason.kind(), "dial failed");
+                self.session.handle_connect_error(now, reason);
             }
         }
     }
@@ -509,6 +511,9 @@ impl<R: Runtime> Worker<R> {
             }
             Event::SessionInvalidated { code, reason } => {
                 warn!(code = ?code.map(|c| c.0), %reason, "session invalidated; new credentials needed");
+            }
+            Event::ConnectFailed { error } => {
+                warn!(kind = error.kind(), %error, "connect failed");
             }
             Event::Stopped { code } => info!(code = ?code.map(|c| c.0), "stopped"),
             Event::Fatal { code, reason } => error!(code = code.0, reason, "fatal"),

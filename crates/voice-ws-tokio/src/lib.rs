@@ -105,8 +105,8 @@ pub use voice_ws_pump::proto;
 /// The TLS library, for building a custom [`DriverConfig::tls`].
 pub use voice_ws_pump::rustls;
 pub use voice_ws_pump::{
-    ClientMessage, CloseCode, Credentials, Endpoint, Event, Invalidation, Phase, SendError,
-    SessionConfig, State, Stats, Token,
+    ClientMessage, CloseCode, ConnectError, Credentials, Endpoint, Event, Invalidation, Phase,
+    SendError, SessionConfig, State, Stats, Token,
 };
 
 pin_project! {

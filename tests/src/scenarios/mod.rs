@@ -3,6 +3,7 @@
 
 mod before_ready;
 mod binary;
+mod connect_errors;
 mod dave_json;
 mod fatal;
 mod handshake;
@@ -24,6 +25,11 @@ mod zombie;
 
 pub use before_ready::a_drop_before_ready_identifies_again;
 pub use binary::binary_frames_by_frame_type;
+pub use connect_errors::{
+    a_404_upgrade_is_rejected_with_its_status, a_closed_port_is_refused,
+    a_silent_listener_times_out, an_unresolvable_name_is_a_dns_failure,
+    an_untrusted_certificate_is_a_tls_failure,
+};
 pub use dave_json::dave_prepare_epoch_with_and_without_transition_id;
 pub use fatal::close_4020_is_fatal;
 pub use handshake::handshake;

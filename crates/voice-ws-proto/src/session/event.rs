@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use crate::close_code::CloseCode;
 use crate::codec::{ClientMessage, DecodeError, Incoming, Ready, SessionDescription};
-use crate::session::Invalidation;
+use crate::session::{ConnectError, Invalidation};
 
 /// Something the application should know, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +42,12 @@ pub enum Event {
         code: Option<CloseCode>,
         /// Whether we closed it.
         by_self: bool,
+    },
+    /// A requested socket could not be opened (the driver's reason, or the
+    /// connect timeout). A `Reconnecting` or `SessionInvalidated` follows.
+    ConnectFailed {
+        /// Why.
+        error: ConnectError,
     },
     /// A new socket will be requested after `delay`.
     Reconnecting {

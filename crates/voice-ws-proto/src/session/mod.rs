@@ -5,6 +5,7 @@
 
 mod backoff;
 mod config;
+mod connect_error;
 mod credentials;
 mod endpoint;
 mod event;
@@ -14,6 +15,7 @@ mod resume_loop;
 mod timer;
 
 pub use config::SessionConfig;
+pub use connect_error::ConnectError;
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, EndpointError};
 pub use event::{Event, Outgoing};
@@ -38,7 +40,8 @@ use timer::{Timer, TimerTable};
 
 /// A voice gateway session, sans-IO.
 ///
-/// Inputs: `handle_open`, `handle_frame`, `handle_close`, `handle_timeout`.
+/// Inputs: `handle_open`, `handle_frame`, `handle_close`,
+/// `handle_connect_error`, `handle_timeout`.
 /// Outputs, drained after every input in this order: `poll_transmit`
 /// (they belong to the current socket), `poll_event`, `poll_connect` (open
 /// a socket to this URL, dropping any other socket or attempt), then sleep
@@ -68,6 +71,9 @@ pub struct Session {
     /// A socket nobody wants any more (it outlived its connect timeout, or
     /// opened after the session moved on): the next transmit drops it.
     abort_requested: bool,
+    /// Why the latest requested socket failed to open; cleared when one
+    /// opens.
+    last_connect_error: Option<ConnectError>,
     timers: TimerTable,
 }
 
@@ -88,6 +94,7 @@ impl Session {
             resume_failures: ResumeFailures::default(),
             connect_request: None,
             abort_requested: false,
+            last_connect_error: None,
             timers: TimerTable::default(),
         }
     }
@@ -135,6 +142,12 @@ impl Session {
         &self.config
     }
 
+    /// Why the latest requested socket could not be opened; `None` once a
+    /// socket opens (and before any attempt failed).
+    pub fn last_connect_error(&self) -> Option<&ConnectError> {
+        self.last_connect_error.as_ref()
+    }
+
     /// Messages held until the handshake completes.
     pub fn pending_sends(&self) -> usize {
         self.pending.len()
@@ -157,6 +170,7 @@ impl Session {
             self.abort_requested = true;
             return;
         }
+        self.last_connect_error = None;
         self.transport.handle_open(now);
         self.proven = false;
         let greeting = if self.ready {
@@ -214,6 +228,17 @@ impl Session {
         self.process(now);
     }
 
+    /// The socket requested by `poll_connect` could not be opened, and why.
+    /// Like `handle_close(now, None)` while connecting, with the reason:
+    /// [`Event::ConnectFailed`] comes before the `Reconnecting` (or
+    /// `SessionInvalidated`) that follows. A report for an attempt the
+    /// session no longer waits for is ignored.
+    pub fn handle_connect_error(&mut self, now: Instant, error: ConnectError) {
+        if self.phase == Phase::Connecting {
+            self.connect_failed(now, error);
+        }
+    }
+
     /// A deadline from `poll_timeout` may have passed. Early or repeated
     /// calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -231,7 +256,8 @@ impl Session {
     // ---- outputs ----
 
     /// A socket to open: drop any socket or attempt in progress and connect
-    /// to this URL, then report `handle_open` or `handle_close`.
+    /// to this URL, then report `handle_open`, or `handle_connect_error`
+    /// (`handle_close` when the reason is unknown).
     pub fn poll_connect(&mut self) -> Option<String> {
         self.connect_request.take()
     }
@@ -350,7 +376,7 @@ impl Session {
         match timer {
             Timer::Connect => {
                 self.abort_requested = true;
-                self.reconnect(now);
+                self.connect_failed(now, ConnectError::TimedOut);
             }
             Timer::Stable => self.made_progress(),
             Timer::Reconnect if self.has_room_to_reconnect() => self.request_connect(now),
@@ -554,6 +580,12 @@ impl Session {
         };
         let repeats = self.resume_failures.record(ending);
         (repeats >= self.config.resume_loop_limit.max(1)).then_some(repeats)
+    }
+
+    fn connect_failed(&mut self, now: Instant, error: ConnectError) {
+        self.last_connect_error = Some(error.clone());
+        self.emit(Event::ConnectFailed { error });
+        self.reconnect(now);
     }
 
     fn reconnect(&mut self, now: Instant) {
