@@ -26,6 +26,8 @@ Events (timeline line; the --json \"event\" field):
   heartbeat_ack        a heartbeat was answered; its round-trip time
   zombified            a heartbeat went unanswered -> nothing to do: the client resumes by itself
   disconnected         a socket ended (close code, by us or by the server); what follows says why
+  connect_failed       a socket could not be opened, and why (refused, dns, tls, upgrade_rejected,
+                       timed_out, io) -> a tls certificate problem: trust the CA with DriverConfig::tls
   reconnecting         a new socket after the delay shown (resume or identify) -> nothing to do
   session_invalidated  session id and token are spent (4006, 4009, other 4xxx, or no progress) ->
                        ask the main gateway again: new session id and token, then connect again

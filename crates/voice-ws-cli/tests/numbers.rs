@@ -229,6 +229,7 @@ fn connect_help_says_what_to_do() {
         "heartbeat_ack",
         "zombified",
         "disconnected",
+        "connect_failed",
         "reconnecting",
         "session_invalidated",
         "stopped",
