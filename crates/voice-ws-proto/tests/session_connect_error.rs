@@ -47,34 +47,6 @@ fn a_failed_dial_reports_its_reason_before_reconnecting() {
 }
 
 #[test]
-fn the_connect_timeout_reports_timed_out() {
-    let mut d = SessionPair::new();
-    d.start();
-    d.poll_connect();
-    // connect_timeout is 4 s in the harness's config.
-    d.advance_to(3_999);
-    assert!(d.drain_events().is_empty());
-    d.advance_to(4_000);
-    assert_eq!(
-        d.drain_events(),
-        vec![
-            Event::ConnectFailed {
-                error: ConnectError::TimedOut
-            },
-            Event::Reconnecting {
-                attempt: 1,
-                delay: ms(0),
-                resume: false
-            },
-        ]
-    );
-    assert_eq!(
-        d.session.last_connect_error(),
-        Some(&ConnectError::TimedOut)
-    );
-}
-
-#[test]
 fn an_open_socket_clears_the_reason_and_stale_reports_are_ignored() {
     let mut d = SessionPair::new();
     d.start();

@@ -329,6 +329,10 @@ fn connect_timeout_aborts_and_asks_again_after_backoff() {
         ]
     );
     assert_eq!(
+        d.session.last_connect_error(),
+        Some(&ConnectError::TimedOut)
+    );
+    assert_eq!(
         d.poll_connect().as_deref(),
         Some(URL),
         "first retry at once"
