@@ -70,6 +70,9 @@
 
 mod config;
 mod connection;
+#[cfg(feature = "dave")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
+pub mod dave;
 mod plan;
 mod push;
 mod record;
