@@ -4,198 +4,48 @@
 //! every message goes through the wire layout of Discord's DAVE protocol
 //! description (the clients parse the binary payloads themselves).
 
+mod dave_client;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::num::NonZeroU16;
 use std::time::{Duration, Instant};
 
-use davey::{DaveSession, MediaType, ProposalsOperationType};
+use dave_client::OPUS;
+use dave_client::{Client, Reply};
+use davey::MediaType;
+use serde_json::{Value, json};
 use voice_ws_sim::dave::{
     CommitOutcome, DaveConfig, DaveError, DaveEvent, DaveMessage, DeliveryService,
 };
 
 const CHANNEL: u64 = 1_090_123_456_789_012_345;
-const V1: NonZeroU16 = NonZeroU16::MIN;
-/// A 20 ms Opus frame's worth of bytes (not silence: silence passes through).
-const OPUS: [u8; 48] = [
-    0x78, 0x0b, 0x1c, 0x2f, 0x91, 0x3a, 0x44, 0x5e, 0x60, 0x71, 0x82, 0x93, 0xa4, 0xb5, 0xc6, 0xd7,
-    0xe8, 0xf9, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60, 0x71, 0x82, 0x93, 0xa4, 0xb5, 0xc6, 0xd7,
-    0xe8, 0xf9, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-];
 
-/// What a client sends the gateway.
-#[derive(Debug, Clone)]
-enum Reply {
-    KeyPackage(Vec<u8>),
-    CommitWelcome {
-        commit: Vec<u8>,
-        welcome: Option<Vec<u8>>,
-    },
-    Ready(u16),
-    Invalid(u16),
+/// The delivery service's typed JSON messages as the gateway writes them
+/// (protocol description, "Voice Gateway Opcodes"; ids are strings).
+fn json_d(message: &DaveMessage) -> Value {
+    match message {
+        DaveMessage::ClientsConnect { user_ids } => {
+            json!({ "user_ids": user_ids.iter().map(u64::to_string).collect::<Vec<_>>() })
+        }
+        DaveMessage::ClientDisconnect { user_id } => json!({ "user_id": user_id.to_string() }),
+        DaveMessage::PrepareTransition {
+            transition_id,
+            protocol_version,
+        } => json!({ "transition_id": transition_id, "protocol_version": protocol_version }),
+        DaveMessage::ExecuteTransition { transition_id } => {
+            json!({ "transition_id": transition_id })
+        }
+        DaveMessage::PrepareEpoch {
+            epoch,
+            protocol_version,
+        } => json!({ "protocol_version": protocol_version, "epoch": epoch }),
+        other => panic!("not JSON: {other:?}"),
+    }
 }
 
-/// A DAVE client as discord.js drives davey (`DAVESession.ts`).
-struct Client {
-    user_id: u64,
-    session: DaveSession,
-    protocol_version: u16,
-    /// Users the gateway said are in the call (ops 11 and 13), and itself.
-    known: BTreeSet<u64>,
-    /// Ops received, in order.
-    ops: Vec<u8>,
-    /// Transition Ready is never sent (a slow or broken client).
-    mute_ready: bool,
-    errors: Vec<String>,
-}
-
-impl Client {
-    fn new(user_id: u64) -> Self {
-        Self {
-            user_id,
-            session: DaveSession::new(V1, user_id, CHANNEL, None).expect("session"),
-            protocol_version: 1,
-            known: BTreeSet::from([user_id]),
-            ops: Vec::new(),
-            mute_ready: false,
-            errors: Vec::new(),
-        }
-    }
-
-    fn key_package(&mut self) -> Reply {
-        Reply::KeyPackage(self.session.create_key_package().expect("key package"))
-    }
-
-    fn known(&self) -> Vec<u64> {
-        self.known.iter().copied().collect()
-    }
-
-    fn ready(&self, transition_id: u16) -> Vec<Reply> {
-        if transition_id == 0 || self.mute_ready {
-            return Vec::new();
-        }
-        vec![Reply::Ready(transition_id)]
-    }
-
-    /// discord.js `recoverFromInvalidTransition`: op 31, then a fresh key package.
-    fn recover(&mut self, transition_id: u16, error: String) -> Vec<Reply> {
-        self.errors.push(error);
-        self.session
-            .reinit(V1, self.user_id, CHANNEL, None)
-            .expect("reinit");
-        vec![Reply::Invalid(transition_id), self.key_package()]
-    }
-
-    /// Handles one message, reading binary payloads as the protocol
-    /// description lays them out.
-    fn receive(&mut self, message: &DaveMessage) -> Vec<Reply> {
-        self.ops.push(message.op());
-        let payload = message.binary_payload().unwrap_or_default();
-        match message {
-            DaveMessage::ClientsConnect { user_ids } => {
-                self.known.extend(user_ids);
-                Vec::new()
-            }
-            DaveMessage::ClientDisconnect { user_id } => {
-                self.known.remove(user_id);
-                Vec::new()
-            }
-            DaveMessage::ExternalSender { .. } => {
-                self.session
-                    .set_external_sender(&payload)
-                    .expect("external sender");
-                Vec::new()
-            }
-            DaveMessage::Proposals { .. } => {
-                let operation = match payload[0] {
-                    0 => ProposalsOperationType::APPEND,
-                    1 => ProposalsOperationType::REVOKE,
-                    other => panic!("operation type {other}"),
-                };
-                let known = self.known();
-                match self
-                    .session
-                    .process_proposals(operation, &payload[1..], Some(&known))
-                {
-                    Ok(Some(cw)) => vec![Reply::CommitWelcome {
-                        commit: cw.commit,
-                        welcome: cw.welcome,
-                    }],
-                    Ok(None) => Vec::new(),
-                    Err(error) => {
-                        self.errors.push(format!("proposals: {error:?}"));
-                        Vec::new()
-                    }
-                }
-            }
-            DaveMessage::AnnounceCommit { .. } => {
-                let transition_id = u16::from_be_bytes([payload[0], payload[1]]);
-                match self.session.process_commit(&payload[2..]) {
-                    Ok(true) => {
-                        self.session
-                            .prepare_transition(transition_id, self.protocol_version)
-                            .expect("prepare");
-                        self.ready(transition_id)
-                    }
-                    Ok(false) => Vec::new(),
-                    Err(error) => self.recover(transition_id, format!("commit: {error:?}")),
-                }
-            }
-            DaveMessage::Welcome { .. } => {
-                let transition_id = u16::from_be_bytes([payload[0], payload[1]]);
-                let known = self.known();
-                match self.session.process_welcome(&payload[2..], Some(&known)) {
-                    Ok(()) => {
-                        self.session
-                            .prepare_transition(transition_id, self.protocol_version)
-                            .expect("prepare");
-                        self.ready(transition_id)
-                    }
-                    Err(error) => self.recover(transition_id, format!("welcome: {error:?}")),
-                }
-            }
-            DaveMessage::PrepareTransition {
-                transition_id,
-                protocol_version,
-            } => {
-                self.session
-                    .prepare_transition(*transition_id, *protocol_version)
-                    .expect("prepare");
-                if *protocol_version == 0 {
-                    self.session.set_passthrough_mode(true, Some(120));
-                }
-                if *transition_id == 0 {
-                    self.protocol_version = *protocol_version;
-                }
-                self.ready(*transition_id)
-            }
-            DaveMessage::ExecuteTransition { transition_id } => {
-                if self
-                    .session
-                    .execute_transition(*transition_id)
-                    .expect("execute")
-                {
-                    // davey keeps no version of its own for version 0.
-                    if self.session.epoch().is_none() {
-                        self.protocol_version = 0;
-                    }
-                }
-                Vec::new()
-            }
-            DaveMessage::PrepareEpoch {
-                epoch,
-                protocol_version,
-            } => {
-                if *epoch == 1 {
-                    self.protocol_version = *protocol_version;
-                    self.session
-                        .reinit(V1, self.user_id, CHANNEL, None)
-                        .expect("reinit");
-                    return vec![self.key_package()];
-                }
-                Vec::new()
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+fn deliver(client: &mut Client, message: &DaveMessage) -> Vec<Reply> {
+    match message.binary_payload() {
+        Some(payload) => client.on_binary(message.op(), &payload),
+        None => client.on_json(message.op(), &json_d(message)),
     }
 }
 
@@ -241,7 +91,7 @@ impl Call {
         self.service
             .handle_protocol_selected(self.now, user_id, 1)
             .expect("select protocol");
-        let mut client = Client::new(user_id);
+        let mut client = Client::new(user_id, CHANNEL);
         let key_package = client.key_package();
         self.clients.insert(user_id, client);
         self.replies.push_back((user_id, key_package));
@@ -261,7 +111,7 @@ impl Call {
             while let Some(out) = self.service.poll_transmit() {
                 moved = true;
                 if let Some(client) = self.clients.get_mut(&out.to) {
-                    for reply in client.receive(&out.message) {
+                    for reply in deliver(client, &out.message) {
                         self.replies.push_back((out.to, reply));
                     }
                 }
@@ -335,58 +185,8 @@ impl Call {
     /// Every client is in the gateway's group at its epoch, with the same
     /// privacy code, and decrypts what every other one encrypts.
     fn assert_one_group(&mut self) {
-        let epoch = self.service.epoch();
-        assert!(epoch >= 1, "no group");
         let group: BTreeSet<u64> = self.service.group().into_iter().collect();
-        let clients: BTreeSet<u64> = self.clients.keys().copied().collect();
-        assert_eq!(group, clients);
-        let mut codes = BTreeSet::new();
-        for client in self.clients.values() {
-            assert_eq!(
-                client.session.epoch().map(|e| e.as_u64()),
-                Some(epoch),
-                "user {}",
-                client.user_id
-            );
-            assert!(client.session.can_encrypt(), "user {}", client.user_id);
-            let users: BTreeSet<u64> = client
-                .session
-                .get_user_ids()
-                .expect("group")
-                .into_iter()
-                .collect();
-            assert_eq!(users, clients);
-            codes.insert(
-                client
-                    .session
-                    .voice_privacy_code()
-                    .expect("privacy code")
-                    .to_owned(),
-            );
-        }
-        assert_eq!(codes.len(), 1, "privacy codes differ: {codes:?}");
-        let ids: Vec<u64> = self.clients.keys().copied().collect();
-        for &from in &ids {
-            let frame = self
-                .clients
-                .get_mut(&from)
-                .expect("sender")
-                .session
-                .encrypt_opus(&OPUS)
-                .expect("encrypt")
-                .into_owned();
-            assert_ne!(frame[..], OPUS[..]);
-            for &to in ids.iter().filter(|&&to| to != from) {
-                let plain = self
-                    .clients
-                    .get_mut(&to)
-                    .expect("receiver")
-                    .session
-                    .decrypt(from, MediaType::AUDIO, &frame)
-                    .unwrap_or_else(|e| panic!("{to} decrypting {from}: {e:?}"));
-                assert_eq!(plain, OPUS, "{to} decrypting {from}");
-            }
-        }
+        dave_client::assert_one_group(&mut self.clients, self.service.epoch(), &group);
     }
 
     fn events(&mut self) -> Vec<DaveEvent> {
@@ -617,13 +417,18 @@ fn key_packages_are_validated() {
     call.join(A);
     call.settle();
     let now = call.now;
-    assert!(matches!(
-        call.service
-            .handle_key_package(now, A, b"not a key package"),
-        Err(DaveError::InvalidKeyPackage(_))
-    ));
+    // 0xc0 is a vector length prefix that tls_codec asserts against in debug builds.
+    for garbage in [
+        &b"not a key package"[..],
+        &[0x00, 0x01, 0x00, 0x02, 0xc0, 0xff][..],
+    ] {
+        assert!(matches!(
+            call.service.handle_key_package(now, A, garbage),
+            Err(DaveError::InvalidKeyPackage(_))
+        ));
+    }
     // A real key package, but for another user.
-    let mut other = Client::new(B);
+    let mut other = Client::new(B, CHANNEL);
     let Reply::KeyPackage(theirs) = other.key_package() else {
         unreachable!()
     };
@@ -637,7 +442,7 @@ fn key_packages_are_validated() {
         call.service.handle_key_package(now, B, &theirs),
         Err(DaveError::UnknownMember(B))
     );
-    assert_eq!(call.service.stats().key_packages_rejected, 2);
+    assert_eq!(call.service.stats().key_packages_rejected, 3);
 }
 
 #[test]
@@ -647,7 +452,14 @@ fn garbage_commits_are_errors_not_panics() {
     call.join(B);
     call.settle();
     let now = call.now;
-    for bytes in [&b""[..], &[0x00, 0x01, 0x00, 0x01][..], &[0xff; 64][..]] {
+    // 0xc0 is a vector length prefix that tls_codec asserts against in debug builds.
+    let reserved_prefix = [0x00, 0x01, 0x00, 0x01, 0xc0, 0x00, 0x00, 0x00];
+    for bytes in [
+        &b""[..],
+        &[0x00, 0x01, 0x00, 0x01][..],
+        &[0xff; 64][..],
+        &reserved_prefix[..],
+    ] {
         assert!(matches!(
             call.service.handle_commit_welcome(now, A, bytes),
             Err(DaveError::MalformedCommit(_))

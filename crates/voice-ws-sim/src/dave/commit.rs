@@ -18,6 +18,7 @@ use openmls::prelude::tls_codec::{Deserialize as _, DeserializeBytes as _};
 use openmls::prelude::{MlsMessageIn, Welcome};
 
 use super::error::DaveError;
+use super::guard;
 use super::tls::Reader;
 
 const MLS10: u16 = 1;
@@ -53,14 +54,15 @@ pub(crate) struct ParsedCommit<'a> {
 /// Splits and reads an op 28 payload (the bytes after the opcode).
 pub(crate) fn parse(payload: &[u8]) -> Result<ParsedCommit<'_>, DaveError> {
     // OpenMLS checks the whole syntax and tells where the commit ends.
-    let (_, rest) = MlsMessageIn::tls_deserialize_bytes(payload)
-        .map_err(|_| DaveError::MalformedCommit("not an MLSMessage"))?;
+    let (_, rest) = guard::decode(|| MlsMessageIn::tls_deserialize_bytes(payload))
+        .ok_or(DaveError::MalformedCommit("not an MLSMessage"))?;
     let commit = &payload[..payload.len() - rest.len()];
     let welcome = if rest.is_empty() {
         None
     } else {
-        Welcome::tls_deserialize_exact(rest)
-            .map_err(|_| DaveError::MalformedCommit("bytes after the commit are not a Welcome"))?;
+        guard::decode(|| Welcome::tls_deserialize_exact(rest)).ok_or(
+            DaveError::MalformedCommit("bytes after the commit are not a Welcome"),
+        )?;
         Some(rest)
     };
     let header = read_header(commit)?;

@@ -10,6 +10,10 @@ use openmls_rust_crypto::OpenMlsRustCrypto;
 
 use super::error::DaveError;
 use super::external_sender::CIPHERSUITE;
+use super::guard;
+
+/// RFC 9420's `WireFormat` of an `MLSMessage` carrying a KeyPackage.
+const WIRE_FORMAT_KEY_PACKAGE: u8 = 5;
 
 /// A key package that passed validation, with what the gateway keeps of it.
 #[derive(Debug, Clone)]
@@ -32,17 +36,21 @@ pub(crate) fn validate(
     bytes: &[u8],
     user_id: u64,
 ) -> Result<ValidKeyPackage, DaveError> {
-    let key_package_in = match MlsMessageIn::tls_deserialize_exact(bytes) {
-        Ok(message) => match message.extract() {
+    // Bytes 2..4: an MLSMessage's wire format, or a KeyPackage's ciphersuite.
+    let key_package_in = if bytes.get(2..4) == Some(&[0, WIRE_FORMAT_KEY_PACKAGE][..]) {
+        let message = guard::decode(|| MlsMessageIn::tls_deserialize_exact(bytes))
+            .ok_or(DaveError::InvalidKeyPackage("not an MLSMessage"))?;
+        match message.extract() {
             MlsMessageBodyIn::KeyPackage(key_package) => key_package,
             _ => {
                 return Err(DaveError::InvalidKeyPackage(
                     "MLSMessage is not a KeyPackage",
                 ));
             }
-        },
-        Err(_) => KeyPackageIn::tls_deserialize_exact(bytes)
-            .map_err(|_| DaveError::InvalidKeyPackage("not a KeyPackage"))?,
+        }
+    } else {
+        guard::decode(|| KeyPackageIn::tls_deserialize_exact(bytes))
+            .ok_or(DaveError::InvalidKeyPackage("not a KeyPackage"))?
     };
     let key_package = key_package_in
         .validate(provider.crypto(), ProtocolVersion::Mls10)

@@ -37,6 +37,7 @@ mod commit;
 mod config;
 mod error;
 mod external_sender;
+mod guard;
 mod key_package;
 mod message;
 mod service;
