@@ -118,6 +118,11 @@ pub(crate) struct SimArgs {
     /// List the scenarios and exit.
     #[arg(long)]
     pub(crate) list: bool,
+    /// Sessions with the same server_id share a DAVE call, with the
+    /// simulator as its MLS delivery service (on top of any scenario).
+    #[cfg(feature = "dave")]
+    #[arg(long)]
+    pub(crate) dave: bool,
 }
 
 /// `voice-ws decode`.

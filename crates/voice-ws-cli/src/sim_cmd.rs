@@ -21,6 +21,12 @@ pub(crate) async fn run(args: &SimArgs) -> Result<(), String> {
             scenario::names().join(", ")
         )
     })?;
+    #[cfg(feature = "dave")]
+    let config = if args.dave {
+        config.with_dave_calls(voice_ws_sim::DaveCalls::default())
+    } else {
+        config
+    };
     let sim = Sim::start(config.with_port(args.port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
@@ -36,6 +42,40 @@ pub(crate) async fn run(args: &SimArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     let connections = sim.connections();
     say!("served {} connection(s)", connections.len());
+    #[cfg(feature = "dave")]
+    for call in sim.dave_calls() {
+        say!("{}", dave_summary(&call));
+    }
     sim.shutdown().await;
     Ok(())
+}
+
+/// One DAVE call's counts, for the exit summary.
+#[cfg(feature = "dave")]
+fn dave_summary(call: &voice_ws_sim::CallLog) -> String {
+    let s = &call.stats;
+    format!(
+        "DAVE call {} (group {}): {} member(s), {} in the group, epoch {}, protocol version {}; \
+         {} key package(s) ({} refused), {} commit(s) picked, {} ignored, {} welcome(s), \
+         {} invalid commit/welcome report(s) (op 31), {} transition(s) executed ({} timed out), \
+         {} group(s) created, {} sole member reset(s), {} downgrade(s), {} upgrade(s)",
+        call.server_id,
+        call.group_id,
+        call.members.len(),
+        call.group.len(),
+        s.epoch,
+        s.protocol_version,
+        s.key_packages,
+        s.key_packages_rejected,
+        s.commits_picked,
+        s.commits_ignored,
+        s.welcomes_sent,
+        s.invalid_commit_welcomes,
+        s.transitions_executed,
+        s.transitions_timed_out,
+        s.groups_created,
+        s.sole_member_resets,
+        s.downgrades,
+        s.upgrades,
+    )
 }
