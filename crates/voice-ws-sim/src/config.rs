@@ -93,6 +93,12 @@ pub struct DaveCalls {
     /// How long a transition waits for every member's Transition Ready
     /// before it is executed anyway. Default 2 s.
     pub transition_timeout: Duration,
+    /// Close an Identify without DAVE (`max_dave_protocol_version` absent
+    /// or 0) with 4017, as Discord does since 1 March 2026. Default `true`;
+    /// `false` admits such clients, and
+    /// [`Sim::dave_downgrade`](crate::Sim::dave_downgrade) plays the
+    /// downgrade Discord used to do for them.
+    pub require_dave: bool,
 }
 
 #[cfg(feature = "dave")]
@@ -101,6 +107,7 @@ impl Default for DaveCalls {
         Self {
             channel_id: None,
             transition_timeout: Duration::from_secs(2),
+            require_dave: true,
         }
     }
 }
@@ -110,6 +117,12 @@ impl DaveCalls {
     /// Sets [`DaveCalls::channel_id`].
     pub fn with_channel_id(mut self, channel_id: u64) -> Self {
         self.channel_id = Some(channel_id);
+        self
+    }
+
+    /// Sets [`DaveCalls::require_dave`].
+    pub fn with_require_dave(mut self, require: bool) -> Self {
+        self.require_dave = require;
         self
     }
 

@@ -43,6 +43,8 @@ const UNKNOWN_PROTOCOL: u16 = 4012;
 const UNKNOWN_MODE: u16 = 4016;
 const BAD_REQUEST: u16 = 4020;
 const RATE_LIMITED: u16 = 4021;
+#[cfg(feature = "dave")]
+const E2EE_REQUIRED: u16 = 4017;
 
 /// Close codes after which a session is over for good: a clean close by the
 /// client (it leaves), or a server close that ends the session. Its member
@@ -385,6 +387,17 @@ impl Conn {
             .get("max_dave_protocol_version")
             .and_then(Value::as_u64)
             .unwrap_or(0);
+        #[cfg(feature = "dave")]
+        if client_dave == 0
+            && self
+                .state
+                .config
+                .dave_calls
+                .as_ref()
+                .is_some_and(|c| c.require_dave)
+        {
+            return self.close(E2EE_REQUIRED).await;
+        }
         let dave = u64::from(self.state.config.dave_protocol_version).min(client_dave) as u16;
         let identity = Identity {
             session_id: session_id.to_owned(),

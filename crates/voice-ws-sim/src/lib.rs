@@ -16,6 +16,19 @@
 //! not use `voice-ws-proto`, so a codec bug cannot hide on both sides.
 //! Ready scenarios live in [`scenario`].
 //!
+//! With the `dave` feature and `SimConfig::dave_calls` (scenario
+//! `dave-call`, or `voice-ws sim --dave`), the sessions that identify with
+//! the same `server_id` share one call, and the gateway is its DAVE (MLS)
+//! external sender and delivery service, as Discord's is: Clients Connect and
+//! Client Disconnect (11, 13) to the others, the external sender package (25)
+//! after Session Description, add proposals (27) from the key packages it
+//! receives (26), the first valid commit (28) announced (29) with welcomes
+//! (30), transitions (21, 22, 24) and Transition Ready (23), removals on
+//! leave and on Invalid Commit Welcome (31). The protocol logic is the
+//! sans-IO `dave::DeliveryService`; each call's record is in
+//! `Sim::dave_calls`. A resume keeps the member in the call; a clean close
+//! (1000, 1001) or a closing code that ends the session takes it out.
+//!
 //! Like Discord, it closes on client mistakes, so conformance tests catch them
 //! (every frame is recorded before the close):
 //! - 4001 for an op a client may not send: JSON ops other than 0 Identify,
@@ -35,6 +48,9 @@
 //!   token, or whose `seq_ack` asks for messages the session's bounded replay
 //!   buffer ([`SimConfig::replay_capacity`]) no longer holds (the session is
 //!   then gone, rather than resumed with a gap);
+//! - 4017 for an Identify without DAVE (`max_dave_protocol_version` absent or
+//!   0) when shared DAVE calls require it (feature `dave`,
+//!   `DaveCalls::require_dave`, the default there);
 //! - 4021 for more Identify/Resume attempts for one session id than
 //!   [`SimConfig::rate_limit`] allows (default more than 10 in 10 s); the
 //!   session is then gone.

@@ -213,7 +213,7 @@ impl SimState {
         let at = self.elapsed();
         #[cfg(feature = "dave")]
         if let (Some(bound), true) = (bound, leaving) {
-            self.leave_call(bound);
+            self.leave_call(index, bound);
         }
         #[cfg(not(feature = "dave"))]
         let _ = leaving;
@@ -543,12 +543,15 @@ impl SimState {
         Some(result)
     }
 
-    fn leave_call(&self, bound: &Bound) {
+    /// Connection `index` ended `bound`'s session for good: it leaves its
+    /// call, unless the session has moved to another connection meanwhile.
+    fn leave_call(&self, index: usize, bound: &Bound) {
         let mut registry = self.lock();
         let seat = registry
             .sessions
             .get_mut(&bound.session_id)
             .filter(|s| s.generation == bound.generation)
+            .filter(|s| s.live.as_ref().is_none_or(|l| l.conn == index))
             .and_then(|s| s.call.take());
         if let Some(seat) = seat {
             registry.leave_call(&bound.session_id, seat);

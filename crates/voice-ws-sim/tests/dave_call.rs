@@ -58,6 +58,8 @@ struct Call {
     /// Tamper with the next commit or welcome a client sends.
     tamper: Option<Tamper>,
     picked: Vec<(u64, u16)>,
+    /// Time spent inside the delivery service (for the figures).
+    service_time: Duration,
 }
 
 #[derive(Clone, Copy)]
@@ -79,6 +81,7 @@ impl Call {
             replies: VecDeque::new(),
             tamper: None,
             picked: Vec::new(),
+            service_time: Duration::ZERO,
         }
     }
 
@@ -108,7 +111,7 @@ impl Call {
     fn settle(&mut self) {
         for _ in 0..10_000 {
             let mut moved = false;
-            while let Some(out) = self.service.poll_transmit() {
+            while let Some(out) = self.timed(|s| s.poll_transmit()) {
                 moved = true;
                 if let Some(client) = self.clients.get_mut(&out.to) {
                     for reply in deliver(client, &out.message) {
@@ -127,6 +130,13 @@ impl Call {
         panic!("the call did not settle");
     }
 
+    fn timed<R>(&mut self, f: impl FnOnce(&mut DeliveryService) -> R) -> R {
+        let start = Instant::now();
+        let result = f(&mut self.service);
+        self.service_time += start.elapsed();
+        result
+    }
+
     fn feed(&mut self, user: u64, reply: Reply) {
         if !self.clients.contains_key(&user) {
             return;
@@ -134,8 +144,7 @@ impl Call {
         let now = self.now;
         match reply {
             Reply::KeyPackage(bytes) => {
-                self.service
-                    .handle_key_package(now, user, &bytes)
+                self.timed(|s| s.handle_key_package(now, user, &bytes))
                     .expect("key package accepted");
             }
             Reply::CommitWelcome {
@@ -159,8 +168,7 @@ impl Call {
                 let mut bytes = commit;
                 bytes.extend(welcome.unwrap_or_default());
                 let outcome = self
-                    .service
-                    .handle_commit_welcome(now, user, &bytes)
+                    .timed(|s| s.handle_commit_welcome(now, user, &bytes))
                     .expect("a readable commit");
                 if let CommitOutcome::Picked { transition_id, .. } = outcome {
                     self.picked.push((user, transition_id));
@@ -464,5 +472,37 @@ fn garbage_commits_are_errors_not_panics() {
             call.service.handle_commit_welcome(now, A, bytes),
             Err(DaveError::MalformedCommit(_))
         ));
+    }
+}
+
+/// Handshake figures for the closing note: wall time from the members'
+/// joins until every one is in the group and can encrypt, and the share of
+/// it spent in the delivery service (the rest is the davey clients).
+#[test]
+#[ignore = "prints figures, asserts none: cargo test --release -p voice-ws-sim --features dave --test dave_call -- --ignored --nocapture"]
+fn figures() {
+    for n in [2u64, 5, 25] {
+        let mut call = Call::new();
+        let start = Instant::now();
+        for i in 0..n {
+            call.join(1_000_000_000 + i);
+        }
+        call.settle();
+        let together = start.elapsed();
+        let service = call.service_time;
+        let stats = call.service.stats();
+        let (commits, ignored) = (stats.commits_picked, stats.commits_ignored);
+        call.service_time = Duration::ZERO;
+        let start = Instant::now();
+        call.join(2_000_000_000);
+        call.settle();
+        let one_more = start.elapsed();
+        call.assert_one_group();
+        println!(
+            "{n} members joining at once: {together:?} ({service:?} in the service; \
+             {commits} commit(s) picked, {ignored} ignored); one more joining: {one_more:?} \
+             ({:?} in the service)",
+            call.service_time
+        );
     }
 }

@@ -267,3 +267,20 @@ async fn downgrade_and_upgrade_over_sockets() {
     members.assert_one_group(&sim);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_identify_without_dave_is_closed_with_4017() {
+    let sim = dave_sim().await;
+    let mut ws = open(&sim).await;
+    let identify = format!(
+        r#"{{"op":0,"d":{{"server_id":"{SERVER}","user_id":"{A}","session_id":"s","token":"t"}}}}"#
+    );
+    ws.send(Message::text(identify)).await.expect("identify");
+    let close = timeout(PATIENCE, ws.next()).await.expect("an answer");
+    match close {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4017),
+        other => panic!("expected a close, got {other:?}"),
+    }
+    assert!(sim.dave_calls().is_empty());
+    sim.shutdown().await;
+}

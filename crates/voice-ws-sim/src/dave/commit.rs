@@ -143,3 +143,59 @@ fn read_header(commit: &[u8]) -> Result<Header<'_>, DaveError> {
         path_leaf,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PublicMessage commit laid out by hand from RFC 9420 (sections 6,
+    /// 6.2, 12.4, 7.2), up to the committer's credential.
+    #[rustfmt::skip]
+    fn commit_prefix(proposal_type: u8) -> Vec<u8> {
+        let mut bytes = vec![
+            0x00, 0x01,                         // mls10
+            0x00, 0x01,                         // public_message
+            0x08, 1, 2, 3, 4, 5, 6, 7, 8,       // group_id
+            0, 0, 0, 0, 0, 0, 0, 3,             // epoch 3
+            0x01, 0, 0, 0, 2,                   // sender: member at leaf 2
+            0x00,                               // authenticated_data
+            0x03,                               // content type: commit
+            0x07,                               // proposals: 7 bytes
+            proposal_type, 0x02, 0xa1, 0xa2,    //   a 2-byte reference
+            0x02, 0x01, 0xb1,                   //   a 1-byte reference
+            0x01,                               // path present
+            0x01, 0xee,                         // encryption_key
+            0x02, 0x5a, 0x5b,                   // signature_key
+            0x00, 0x01,                         // basic credential
+            0x08, 0, 0, 0, 0, 0, 0, 0, 42,      // identity: user 42
+        ];
+        bytes.extend_from_slice(&[0x00; 4]);
+        bytes
+    }
+
+    #[test]
+    fn reads_the_header_refs_and_path_leaf() {
+        let bytes = commit_prefix(0x02);
+        let header = read_header(&bytes).expect("readable");
+        assert_eq!(header.group_id, [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!((header.epoch, header.committer_leaf), (3, 2));
+        assert_eq!(header.references, [&[0xa1, 0xa2][..], &[0xb1][..]]);
+        let leaf = header.path_leaf.expect("a path");
+        assert_eq!(leaf.signature_key, [0x5a, 0x5b]);
+        assert_eq!(leaf.identity, Some(&42u64.to_be_bytes()[..]));
+    }
+
+    #[test]
+    fn refuses_proposals_by_value_and_truncation() {
+        assert_eq!(
+            read_header(&commit_prefix(0x01)).err(),
+            Some(DaveError::MalformedCommit(
+                "a proposal is included by value"
+            ))
+        );
+        let bytes = commit_prefix(0x02);
+        for len in [0, 3, 12, 20, 30] {
+            assert!(read_header(&bytes[..len]).is_err(), "{len}");
+        }
+    }
+}

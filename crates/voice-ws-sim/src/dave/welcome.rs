@@ -62,3 +62,37 @@ impl<'a> SplitWelcome<'a> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_only_the_members_secrets() {
+        // cipher_suite 2; secrets<V> of two entries, each
+        // new_member<V> kem_output<V> ciphertext<V>; encrypted_group_info<V>.
+        let welcome = [
+            0x00, 0x02, // cipher suite
+            0x0c, // secrets: 12 bytes
+            0x02, 0xaa, 0xaa, 0x01, 0x11, 0x02, 0x12, 0x13, // ref aaaa
+            0x01, 0xbb, 0x00, 0x00, // ref bb, empty kem output and ciphertext
+            0x03, 0x47, 0x49, 0x21, // group info "GI!"
+        ];
+        let split = SplitWelcome::parse(&welcome).expect("a welcome");
+        assert!(split.has(&[0xaa, 0xaa]) && split.has(&[0xbb]) && !split.has(&[0xcc]));
+        assert_eq!(
+            split.for_member(&[0xaa, 0xaa]),
+            [
+                0x00, 0x02, 0x08, 0x02, 0xaa, 0xaa, 0x01, 0x11, 0x02, 0x12, 0x13, 0x03, 0x47, 0x49,
+                0x21
+            ]
+        );
+        assert_eq!(
+            split.for_member(&[0xbb]),
+            [
+                0x00, 0x02, 0x04, 0x01, 0xbb, 0x00, 0x00, 0x03, 0x47, 0x49, 0x21
+            ]
+        );
+        assert!(SplitWelcome::parse(&welcome[..welcome.len() - 1]).is_err());
+    }
+}
