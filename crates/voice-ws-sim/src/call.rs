@@ -39,7 +39,9 @@ impl Call {
         group_id: u64,
         calls: &DaveCalls,
     ) -> Result<Self, DaveError> {
-        let config = DaveConfig::new(group_id).with_transition_timeout(calls.transition_timeout);
+        let config = DaveConfig::new(group_id)
+            .with_transition_timeout(calls.transition_timeout)
+            .with_proposal_batch(calls.proposal_batch);
         Ok(Self {
             server_id: server_id.to_owned(),
             service: DeliveryService::new(config)?,

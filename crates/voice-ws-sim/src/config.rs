@@ -99,6 +99,12 @@ pub struct DaveCalls {
     /// [`Sim::dave_downgrade`](crate::Sim::dave_downgrade) plays the
     /// downgrade Discord used to do for them.
     pub require_dave: bool,
+    /// How long proposals wait to go out together, one MLS Proposals
+    /// message per member (see
+    /// [`DaveConfig::proposal_batch`](crate::dave::DaveConfig::proposal_batch)).
+    /// Default 20 ms: members joining together cost one commit each, not
+    /// one per joiner.
+    pub proposal_batch: Duration,
 }
 
 #[cfg(feature = "dave")]
@@ -108,6 +114,7 @@ impl Default for DaveCalls {
             channel_id: None,
             transition_timeout: Duration::from_secs(2),
             require_dave: true,
+            proposal_batch: Duration::from_millis(20),
         }
     }
 }
@@ -123,6 +130,12 @@ impl DaveCalls {
     /// Sets [`DaveCalls::require_dave`].
     pub fn with_require_dave(mut self, require: bool) -> Self {
         self.require_dave = require;
+        self
+    }
+
+    /// Sets [`DaveCalls::proposal_batch`].
+    pub fn with_proposal_batch(mut self, window: Duration) -> Self {
+        self.proposal_batch = window;
         self
     }
 

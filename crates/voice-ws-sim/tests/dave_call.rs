@@ -185,6 +185,16 @@ impl Call {
         }
     }
 
+    /// Settles, moving the clock to each deadline the service asks for
+    /// (batched proposals) until nothing is due.
+    fn settle_in_time(&mut self) {
+        self.settle();
+        while let Some(due) = self.service.poll_timeout() {
+            self.advance(due.saturating_duration_since(self.now));
+            self.settle();
+        }
+    }
+
     fn advance(&mut self, by: Duration) {
         self.now += by;
         self.service.handle_timeout(self.now);
@@ -475,19 +485,43 @@ fn garbage_commits_are_errors_not_panics() {
     }
 }
 
+#[test]
+fn batched_proposals_spare_members_a_commit_per_joiner() {
+    let batch = Duration::from_millis(50);
+    let mut call = Call::with(DaveConfig::new(CHANNEL).with_proposal_batch(batch));
+    for user in [A, B, C, D, E] {
+        call.join(user);
+    }
+    call.settle_in_time();
+    call.assert_one_group();
+    let stats = call.service.stats();
+    // One append message per member: each commits once, one commit wins.
+    assert_eq!(stats.proposals_sent, 5);
+    assert_eq!((stats.commits_picked, stats.commits_ignored), (1, 4));
+
+    // Joiners while a batch waits, and a leaver: still one group in the end.
+    call.join(1_111);
+    call.leave(B);
+    call.join(2_222);
+    call.settle_in_time();
+    call.assert_one_group();
+    assert_eq!(call.service.group().len(), 6);
+}
+
 /// Handshake figures for the closing note: wall time from the members'
 /// joins until every one is in the group and can encrypt, and the share of
 /// it spent in the delivery service (the rest is the davey clients).
 #[test]
 #[ignore = "prints figures, asserts none: cargo test --release -p voice-ws-sim --features dave --test dave_call -- --ignored --nocapture"]
 fn figures() {
-    for n in [2u64, 5, 25] {
-        let mut call = Call::new();
+    for (n, batch) in [(2u64, 0), (5, 0), (25, 0), (25, 20)] {
+        let config = DaveConfig::new(CHANNEL).with_proposal_batch(Duration::from_millis(batch));
+        let mut call = Call::with(config);
         let start = Instant::now();
         for i in 0..n {
             call.join(1_000_000_000 + i);
         }
-        call.settle();
+        call.settle_in_time();
         let together = start.elapsed();
         let service = call.service_time;
         let stats = call.service.stats();
@@ -495,11 +529,11 @@ fn figures() {
         call.service_time = Duration::ZERO;
         let start = Instant::now();
         call.join(2_000_000_000);
-        call.settle();
+        call.settle_in_time();
         let one_more = start.elapsed();
         call.assert_one_group();
         println!(
-            "{n} members joining at once: {together:?} ({service:?} in the service; \
+            "{n} members joining at once, proposals batched over {batch} ms (virtual): {together:?} ({service:?} in the service; \
              {commits} commit(s) picked, {ignored} ignored); one more joining: {one_more:?} \
              ({:?} in the service)",
             call.service_time

@@ -139,8 +139,9 @@ impl Members {
         }
     }
 
-    /// Every member is in the call's group at the call's epoch, and sees
-    /// exactly the members in its own group.
+    /// Every member is in the call's group at the call's epoch, has executed
+    /// every transition it prepared, and sees exactly the members in its own
+    /// group.
     fn settled(&self, sim: &Sim) -> bool {
         let Some(call) = sim.dave_calls().into_iter().next() else {
             return false;
@@ -154,6 +155,7 @@ impl Members {
                 let mut users = d.session.get_user_ids().unwrap_or_default();
                 users.sort_unstable();
                 d.session.epoch().map(|e| e.as_u64()) == Some(call.stats.epoch)
+                    && d.pending_transitions.is_empty()
                     && d.session.can_encrypt()
                     && users == members
             })

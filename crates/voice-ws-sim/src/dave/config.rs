@@ -16,6 +16,13 @@ pub struct DaveConfig {
     /// 23) before it is executed anyway. Default 2 s, the order of Discord's
     /// ("up to roughly two seconds", protocol description, "Member Remove").
     pub transition_timeout: Duration,
+    /// How long proposals wait to be sent together in one MLS Proposals
+    /// message per member ("the voice gateway may delay a
+    /// dave_mls_proposals opcode (27) to batch multiple MLS proposals",
+    /// protocol description). Batching spares each member a commit per
+    /// proposal when many join at once. Default zero: each proposal goes out
+    /// at once.
+    pub proposal_batch: Duration,
     /// Members the call admits; one more is refused. Default 100.
     pub max_members: usize,
     /// Messages waiting in [`poll_transmit`](super::DeliveryService::poll_transmit);
@@ -38,6 +45,7 @@ impl DaveConfig {
             group_id,
             protocol_version: 1,
             transition_timeout: Duration::from_secs(2),
+            proposal_batch: Duration::ZERO,
             max_members: 100,
             max_queued: 1 << 16,
             max_transitions: 16,
@@ -49,6 +57,12 @@ impl DaveConfig {
     /// Sets [`DaveConfig::transition_timeout`].
     pub fn with_transition_timeout(mut self, timeout: Duration) -> Self {
         self.transition_timeout = timeout;
+        self
+    }
+
+    /// Sets [`DaveConfig::proposal_batch`].
+    pub fn with_proposal_batch(mut self, window: Duration) -> Self {
+        self.proposal_batch = window;
         self
     }
 

@@ -59,6 +59,8 @@ struct InFlight {
     message: Vec<u8>,
     kind: Kind,
     sent_to: BTreeSet<u64>,
+    /// Waiting for the batch to go out ([`DaveConfig::proposal_batch`]).
+    queued: bool,
 }
 
 /// The MLS external sender and delivery service of one call (protocol
@@ -82,6 +84,10 @@ pub struct DeliveryService {
     out: VecDeque<Outgoing>,
     events: VecDeque<DaveEvent>,
     stats: DaveStats,
+    /// The `now` of the latest input.
+    clock: Option<Instant>,
+    /// When the queued proposals go out.
+    batch_deadline: Option<Instant>,
 }
 
 impl std::fmt::Debug for DeliveryService {
@@ -119,6 +125,8 @@ impl DeliveryService {
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: DaveStats::default(),
+            clock: None,
+            batch_deadline: None,
         })
     }
 
@@ -169,7 +177,11 @@ impl DeliveryService {
 
     /// When [`handle_timeout`](Self::handle_timeout) is due next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transitions.next_deadline()
+        let transitions = self.transitions.next_deadline();
+        match (transitions, self.batch_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The next message to send, and to whom.
@@ -192,7 +204,7 @@ impl DeliveryService {
     /// # Errors
     /// [`DaveError::CallFull`], [`DaveError::Backlogged`].
     pub fn handle_connect(&mut self, now: Instant, user_id: u64) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         if !self.members.contains_key(&user_id) && self.members.len() >= self.config.max_members {
             return Err(DaveError::CallFull);
         }
@@ -225,11 +237,11 @@ impl DeliveryService {
     /// [`DaveError::Backlogged`].
     pub fn handle_protocol_selected(
         &mut self,
-        _now: Instant,
+        now: Instant,
         user_id: u64,
         protocol_version: u16,
     ) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         let member = self.member_mut(user_id)?;
         if protocol_version > 1 {
             return Err(DaveError::UnsupportedVersion(protocol_version));
@@ -252,11 +264,11 @@ impl DeliveryService {
     /// [`DaveError::Backlogged`].
     pub fn handle_key_package(
         &mut self,
-        _now: Instant,
+        now: Instant,
         user_id: u64,
         bytes: &[u8],
     ) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         let member = self.member(user_id)?;
         if !member.capable || self.protocol_version == 0 || self.downgrading {
             return Err(DaveError::NotDave);
@@ -301,7 +313,7 @@ impl DeliveryService {
         user_id: u64,
         bytes: &[u8],
     ) -> Result<CommitOutcome, DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         self.member(user_id)?;
         if bytes.len() > self.config.max_commit_welcome {
             return Ok(self.ignore(user_id, "too large"));
@@ -326,11 +338,11 @@ impl DeliveryService {
     /// [`DaveError::UnknownMember`], [`DaveError::Backlogged`].
     pub fn handle_transition_ready(
         &mut self,
-        _now: Instant,
+        now: Instant,
         user_id: u64,
         transition_id: u16,
     ) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         self.member(user_id)?;
         if let Some(transition) = self.transitions.ready(user_id, transition_id) {
             self.execute(transition, false);
@@ -351,7 +363,7 @@ impl DeliveryService {
         user_id: u64,
         transition_id: u16,
     ) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         self.member_mut(user_id)?.key_package = None;
         self.stats.invalid_commit_welcomes += 1;
         self.event(DaveEvent::InvalidCommitWelcome {
@@ -371,14 +383,19 @@ impl DeliveryService {
     /// # Errors
     /// [`DaveError::UnknownMember`], [`DaveError::Backlogged`].
     pub fn handle_disconnect(&mut self, now: Instant, user_id: u64) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         self.member(user_id)?;
         self.leave(now, user_id);
         Ok(())
     }
 
-    /// Time passed: transitions whose wait ran out are executed anyway.
+    /// Time passed: batched proposals go out, and transitions whose wait ran
+    /// out are executed anyway.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.clock = Some(now);
+        if self.batch_deadline.is_some_and(|due| due <= now) {
+            self.flush_batch();
+        }
         while let Some(transition) = self.transitions.pop_expired(now) {
             self.execute(transition, true);
         }
@@ -396,7 +413,7 @@ impl DeliveryService {
     /// [`DaveError::NotDave`] when already at version 0 or downgrading;
     /// [`DaveError::Backlogged`].
     pub fn downgrade(&mut self, now: Instant) -> Result<(), DaveError> {
-        self.reserve()?;
+        self.reserve(now)?;
         if self.protocol_version == 0 || self.downgrading {
             return Err(DaveError::NotDave);
         }
@@ -429,8 +446,8 @@ impl DeliveryService {
     /// # Errors
     /// [`DaveError::NotDave`] unless the call is at version 0 and not
     /// downgrading; [`DaveError::Backlogged`].
-    pub fn upgrade(&mut self, _now: Instant) -> Result<(), DaveError> {
-        self.reserve()?;
+    pub fn upgrade(&mut self, now: Instant) -> Result<(), DaveError> {
+        self.reserve(now)?;
         if self.protocol_version != 0 || self.downgrading {
             return Err(DaveError::NotDave);
         }
@@ -485,7 +502,8 @@ impl DeliveryService {
     /// Refuses an input that could overflow the outgoing queue, before it
     /// changes anything. The worst single input reaches every member a few
     /// times per transition it can complete.
-    fn reserve(&self) -> Result<(), DaveError> {
+    fn reserve(&mut self, now: Instant) -> Result<(), DaveError> {
+        self.clock = Some(now);
         let budget = (self.config.max_transitions + 6) * (self.members.len() + 1);
         if self.out.len() + budget > self.config.max_queued {
             return Err(DaveError::Backlogged);
@@ -550,6 +568,9 @@ impl DeliveryService {
         }
         let mut body = Vec::new();
         for proposal in &mut self.in_flight {
+            if proposal.queued {
+                continue; // the batch reaches it when it goes out
+            }
             if proposal.kind != (Kind::Add { user_id }) && proposal.sent_to.insert(user_id) {
                 body.extend_from_slice(&proposal.message);
             }
@@ -601,6 +622,18 @@ impl DeliveryService {
         kind: Kind,
         audience: BTreeSet<u64>,
     ) {
+        let window = self.config.proposal_batch;
+        if let (false, Some(now)) = (window.is_zero(), self.clock) {
+            self.in_flight.push(InFlight {
+                reference: signed.reference,
+                message: signed.message,
+                kind,
+                sent_to: BTreeSet::new(),
+                queued: true,
+            });
+            self.batch_deadline.get_or_insert(now + window);
+            return;
+        }
         for &user in &audience {
             self.send(
                 user,
@@ -615,7 +648,73 @@ impl DeliveryService {
             message: signed.message,
             kind,
             sent_to: audience,
+            queued: false,
         });
+    }
+
+    /// Sends the queued proposals: one append message per member, with every
+    /// proposal that member is the audience of.
+    fn flush_batch(&mut self) {
+        self.batch_deadline = None;
+        let audiences: Vec<(usize, BTreeSet<u64>)> = self
+            .in_flight
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.queued)
+            .map(|(i, p)| {
+                let subject = match p.kind {
+                    Kind::Add { user_id } | Kind::Remove { user_id, .. } => user_id,
+                };
+                (i, self.audience(subject))
+            })
+            .collect();
+        let mut bodies: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        for (index, audience) in audiences {
+            let proposal = &mut self.in_flight[index];
+            for &user in &audience {
+                bodies
+                    .entry(user)
+                    .or_default()
+                    .extend_from_slice(&proposal.message);
+            }
+            proposal.sent_to = audience;
+            proposal.queued = false;
+        }
+        for (user, body) in bodies {
+            self.send(
+                user,
+                DaveMessage::Proposals {
+                    operation: ProposalsOperation::Append,
+                    body,
+                },
+            );
+        }
+    }
+
+    /// After a commit: proposes again what the commit could not include
+    /// (proposals still queued in a batch were for the old epoch): adds for
+    /// pending members with a key package, removes for leaving leaves.
+    fn reconcile(&mut self) {
+        let pending: Vec<u64> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.key_package.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for user in pending {
+            if let Err(error) = self.propose_add(user) {
+                tracing::warn!(%error, user, "could not sign an add proposal");
+            }
+        }
+        let leaving: Vec<(u32, u64)> = self
+            .tree
+            .leaves()
+            .filter(|(_, l)| l.leaving)
+            .map(|(i, l)| (i, l.user_id))
+            .collect();
+        for (leaf, user) in leaving {
+            self.propose_remove(leaf, user);
+        }
     }
 
     /// Revokes the add proposal in flight for `user_id`, if any, from those
@@ -737,6 +836,7 @@ impl DeliveryService {
         let expected: BTreeSet<&[u8]> = self
             .in_flight
             .iter()
+            .filter(|p| !p.queued)
             .filter(|p| self.established || p.kind != Kind::Add { user_id })
             .map(|p| p.reference.as_slice())
             .collect();
@@ -893,6 +993,7 @@ impl DeliveryService {
         }
         let participants: BTreeSet<u64> = existing.iter().chain(&added).copied().collect();
         self.start_transition(now, id, self.protocol_version, participants);
+        self.reconcile();
         self.event(DaveEvent::CommitPicked {
             committer,
             epoch: self.epoch,

@@ -117,6 +117,9 @@ pub(crate) struct Client {
     /// Transition Ready is never sent (a slow or broken client).
     pub(crate) mute_ready: bool,
     pub(crate) errors: Vec<String>,
+    /// Transitions prepared and not yet executed: until they are, media
+    /// still goes out under the previous epoch's key.
+    pub(crate) pending_transitions: BTreeSet<u16>,
 }
 
 impl Client {
@@ -130,6 +133,7 @@ impl Client {
             ops: Vec::new(),
             mute_ready: false,
             errors: Vec::new(),
+            pending_transitions: BTreeSet::new(),
         }
     }
 
@@ -141,7 +145,12 @@ impl Client {
         self.known.iter().copied().collect()
     }
 
-    fn ready(&self, transition_id: u16) -> Vec<Reply> {
+    /// A transition was prepared: Transition Ready, unless it is 0 (executed
+    /// at once) or the client is mute.
+    fn ready(&mut self, transition_id: u16) -> Vec<Reply> {
+        if transition_id != 0 {
+            self.pending_transitions.insert(transition_id);
+        }
         if transition_id == 0 || self.mute_ready {
             return Vec::new();
         }
@@ -193,6 +202,7 @@ impl Client {
                 self.ready(transition_id)
             }
             22 => {
+                self.pending_transitions.remove(&id("transition_id"));
                 let executed = self
                     .session
                     .execute_transition(id("transition_id"))
