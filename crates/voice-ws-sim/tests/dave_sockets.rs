@@ -52,9 +52,15 @@ impl Members {
     }
 
     async fn join(&mut self, sim: &Sim, user: u64) {
+        self.join_as(sim, user, &format!("session-{user}")).await;
+    }
+
+    /// Identifies `user` with `session_id`; a second session of the same
+    /// user replaces the first in the call.
+    async fn join_as(&mut self, sim: &Sim, user: u64, session_id: &str) {
         let mut ws = open(sim).await;
         let identify = format!(
-            r#"{{"op":0,"d":{{"server_id":"{SERVER}","user_id":"{user}","session_id":"session-{user}","token":"token-{user}","max_dave_protocol_version":1}}}}"#
+            r#"{{"op":0,"d":{{"server_id":"{SERVER}","user_id":"{user}","session_id":"{session_id}","token":"token-{user}","max_dave_protocol_version":1}}}}"#
         );
         ws.send(Message::text(identify)).await.expect("identify");
         ws.send(Message::text(SELECT_PROTOCOL))
@@ -284,5 +290,53 @@ async fn an_identify_without_dave_is_closed_with_4017() {
         other => panic!("expected a close, got {other:?}"),
     }
     assert!(sim.dave_calls().is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_new_session_of_a_member_replaces_it_in_the_group() {
+    let sim = dave_sim().await;
+    let mut members = Members::new();
+    for user in [A, B, C] {
+        members.join(&sim, user).await;
+    }
+    members.pump(&sim, Members::settled).await;
+    // B identifies again on a new socket (a new session); its old socket
+    // stays open but no longer speaks for B in the call.
+    let old = members.sockets.remove(&B).expect("B");
+    members.join_as(&sim, B, "session-B-again").await;
+    members.pump(&sim, Members::settled).await;
+    members.assert_one_group(&sim);
+    let call = &sim.dave_calls()[0];
+    assert!(
+        call.events
+            .iter()
+            .any(|e| matches!(e, DaveEvent::CommitPicked { removed, .. } if removed.contains(&B)))
+    );
+    drop(old);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_transition_message_without_its_id_is_a_bad_request() {
+    let sim = dave_sim().await;
+    let mut members = Members::new();
+    members.join(&sim, A).await;
+    members.join(&sim, B).await;
+    members.pump(&sim, Members::settled).await;
+    let ws = members.sockets.get_mut(&A).expect("A");
+    ws.send(Message::text(r#"{"op":23,"d":{}}"#))
+        .await
+        .expect("send");
+    loop {
+        match timeout(PATIENCE, ws.next()).await.expect("an answer") {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 4020);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close, got {other:?}"),
+        }
+    }
     sim.shutdown().await;
 }
