@@ -460,7 +460,19 @@ fn key_packages_are_validated() {
         call.service.handle_key_package(now, B, &theirs),
         Err(DaveError::UnknownMember(B))
     );
-    assert_eq!(call.service.stats().key_packages_rejected, 3);
+    // A's own key package with one bit of its signature (the last field) flipped.
+    let mut client = Client::new(A, CHANNEL);
+    let Reply::KeyPackage(mut forged) = client.key_package() else {
+        unreachable!()
+    };
+    *forged.last_mut().expect("bytes") ^= 0x01;
+    assert_eq!(
+        call.service.handle_key_package(now, A, &forged),
+        Err(DaveError::InvalidKeyPackage(
+            "signature or contents invalid"
+        ))
+    );
+    assert_eq!(call.service.stats().key_packages_rejected, 4);
 }
 
 #[test]

@@ -9,7 +9,8 @@ use openmls::prelude::{
     KeyPackage, LeafNodeIndex, OpenMlsProvider, SenderExtensionIndex,
 };
 use openmls_basic_credential::SignatureKeyPair;
-use openmls_rust_crypto::OpenMlsRustCrypto;
+
+use super::crypto::GatewayProvider;
 
 use super::error::DaveError;
 
@@ -31,7 +32,7 @@ pub(crate) struct SignedProposal {
 
 /// The external sender key pair and credential.
 pub(crate) struct ExternalSenderKey {
-    provider: OpenMlsRustCrypto,
+    provider: GatewayProvider,
     signer: SignatureKeyPair,
     package: Vec<u8>,
 }
@@ -53,7 +54,7 @@ impl ExternalSenderKey {
         );
         let package = sender.tls_serialize_detached().map_err(mls)?;
         Ok(Self {
-            provider: OpenMlsRustCrypto::default(),
+            provider: GatewayProvider::default(),
             signer,
             package,
         })
@@ -64,7 +65,7 @@ impl ExternalSenderKey {
         &self.package
     }
 
-    pub(crate) fn provider(&self) -> &OpenMlsRustCrypto {
+    pub(crate) fn provider(&self) -> &GatewayProvider {
         &self.provider
     }
 
@@ -74,7 +75,7 @@ impl ExternalSenderKey {
         group_id: u64,
         epoch: u64,
     ) -> Result<SignedProposal, DaveError> {
-        let message = ExternalProposal::new_add::<OpenMlsRustCrypto>(
+        let message = ExternalProposal::new_add::<GatewayProvider>(
             key_package,
             group(group_id),
             GroupEpoch::from(epoch),
@@ -91,7 +92,7 @@ impl ExternalSenderKey {
         group_id: u64,
         epoch: u64,
     ) -> Result<SignedProposal, DaveError> {
-        let message = ExternalProposal::new_remove::<OpenMlsRustCrypto>(
+        let message = ExternalProposal::new_remove::<GatewayProvider>(
             LeafNodeIndex::new(leaf),
             group(group_id),
             GroupEpoch::from(epoch),

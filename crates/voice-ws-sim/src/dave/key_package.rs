@@ -6,8 +6,8 @@ use openmls::prelude::{
     CredentialType, KeyPackage, KeyPackageIn, MlsMessageBodyIn, MlsMessageIn, OpenMlsProvider,
     ProtocolVersion,
 };
-use openmls_rust_crypto::OpenMlsRustCrypto;
 
+use super::crypto::GatewayProvider;
 use super::error::DaveError;
 use super::external_sender::CIPHERSUITE;
 use super::guard;
@@ -32,7 +32,7 @@ pub(crate) struct ValidKeyPackage {
 /// accepted (an `MLSMessage` starts with the version and then wire format 5,
 /// a bare KeyPackage with the version and then its ciphersuite, 2).
 pub(crate) fn validate(
-    provider: &OpenMlsRustCrypto,
+    provider: &GatewayProvider,
     bytes: &[u8],
     user_id: u64,
 ) -> Result<ValidKeyPackage, DaveError> {

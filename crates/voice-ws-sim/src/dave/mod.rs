@@ -15,7 +15,8 @@
 //! it never reads itself), the messages for each member come out of
 //! [`DeliveryService::poll_transmit`], and a member's session puts them on
 //! its socket with the next seq. It uses OpenMLS (the version `davey` uses)
-//! for key packages and signing, and reads commits itself.
+//! for key packages and proposals, with a crypto provider of its own that
+//! only hashes and checks P-256 signatures, and reads commits itself.
 //!
 //! ```
 //! use std::time::Instant;
@@ -35,6 +36,7 @@
 
 mod commit;
 mod config;
+mod crypto;
 mod error;
 mod external_sender;
 mod guard;
