@@ -104,7 +104,7 @@ pub use voice_ws_pump::proto;
 pub use voice_ws_pump::rustls;
 pub use voice_ws_pump::{
     ClientMessage, CloseCode, ConnectError, Credentials, Endpoint, Event, Invalidation, Phase,
-    SendError, SessionConfig, State, Stats, Token,
+    SendError, SessionConfig, SocketLoss, State, Stats, Token,
 };
 
 /// A connection's work, to spawn on an executor that drives async-io

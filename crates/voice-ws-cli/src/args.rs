@@ -25,7 +25,8 @@ Events (timeline line; the --json \"event\" field):
   message              any other server message (op, seq)
   heartbeat_ack        a heartbeat was answered; its round-trip time
   zombified            a heartbeat went unanswered -> nothing to do: the client resumes by itself
-  disconnected         a socket ended (close code, by us or by the server); what follows says why
+  disconnected         a socket ended: its close code, by us or by the server; without a close
+                       frame, why (eof, reset, stalled, tls, protocol, io)
   connect_failed       a socket could not be opened, and why (refused, dns, tls, upgrade_rejected,
                        timed_out, io) -> a tls certificate problem: trust the CA with DriverConfig::tls
   reconnecting         a new socket after the delay shown (resume or identify) -> nothing to do
@@ -104,6 +105,10 @@ pub(crate) struct ConnectArgs {
     /// Permit ws:// (no TLS) to a loopback address, for local testing.
     #[arg(long)]
     pub(crate) allow_insecure: bool,
+    /// Give up on a socket that has not opened after this many
+    /// milliseconds (DNS, TCP, TLS and the upgrade together).
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) connect_timeout_ms: u64,
 }
 
 /// `voice-ws sim`.

@@ -1,8 +1,10 @@
 //! `voice-ws connect`: a real session, events printed as they come.
 
+use std::time::Duration;
+
 use crate::output::say;
 use futures_util::StreamExt;
-use voice_ws_proto::{Credentials, Endpoint, Event, Token};
+use voice_ws_proto::{Credentials, Endpoint, Event, SessionConfig, Token};
 use voice_ws_tokio::DriverConfig;
 
 use crate::args::ConnectArgs;
@@ -29,7 +31,10 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
         endpoint,
         max_dave_protocol_version: args.max_dave_protocol_version,
     };
-    let (handle, mut events) = voice_ws_tokio::spawn(DriverConfig::default(), credentials);
+    let mut session = SessionConfig::default();
+    session.connect_timeout = Duration::from_millis(args.connect_timeout_ms);
+    let config = DriverConfig::default().with_session(session);
+    let (handle, mut events) = voice_ws_tokio::spawn(config, credentials);
     let mut timeline = (!args.json).then(Timeline::start);
     loop {
         let event = tokio::select! {

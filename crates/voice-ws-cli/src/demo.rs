@@ -51,6 +51,7 @@ impl Checklist {
             Event::Disconnected {
                 code: Some(CloseCode(4015)),
                 by_self: false,
+                ..
             } => self.closed_4015 = true,
             Event::Stopped {
                 code: Some(CloseCode(4014)),

@@ -621,7 +621,7 @@ impl Harness {
     fn check_policy(&mut self, event: &Event) {
         let max = self.s.config().max_reconnect_attempts;
         match *event {
-            Event::Disconnected { code, by_self } => {
+            Event::Disconnected { code, by_self, .. } => {
                 if self.replacing || self.app_closed {
                     return;
                 }

@@ -134,7 +134,7 @@ pub use frame::{Frame, Transmit};
 pub use send_error::SendError;
 pub use session::{
     ConnectError, Credentials, Endpoint, Event, Invalidation, Outgoing, Phase, Session,
-    SessionConfig,
+    SessionConfig, SocketLoss,
 };
 pub use time::Instant;
 pub use token::Token;

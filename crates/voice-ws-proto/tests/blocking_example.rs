@@ -79,7 +79,7 @@ fn label(event: &Event) -> String {
         Event::Resumed => "resumed".into(),
         Event::HeartbeatAck { .. } => "ack".into(),
         Event::Zombified => "zombie".into(),
-        Event::Disconnected { code, by_self } => {
+        Event::Disconnected { code, by_self, .. } => {
             let side = if *by_self { "by us" } else { "by server" };
             format!("closed {:?} {side}", code.map(|c| c.0))
         }

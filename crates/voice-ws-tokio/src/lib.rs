@@ -106,7 +106,7 @@ pub use voice_ws_pump::proto;
 pub use voice_ws_pump::rustls;
 pub use voice_ws_pump::{
     ClientMessage, CloseCode, ConnectError, Credentials, Endpoint, Event, Invalidation, Phase,
-    SendError, SessionConfig, State, Stats, Token,
+    SendError, SessionConfig, SocketLoss, State, Stats, Token,
 };
 
 pin_project! {

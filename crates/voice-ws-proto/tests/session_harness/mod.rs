@@ -290,6 +290,7 @@ pub(crate) fn server_closed(code: Option<u16>) -> Event {
     Event::Disconnected {
         code: code.map(CloseCode),
         by_self: false,
+        lost: None,
     }
 }
 
@@ -298,6 +299,7 @@ pub(crate) fn self_closed(code: u16) -> Event {
     Event::Disconnected {
         code: Some(CloseCode(code)),
         by_self: true,
+        lost: None,
     }
 }
 
