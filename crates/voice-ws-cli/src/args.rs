@@ -47,9 +47,9 @@ Events (timeline line; the --json \"event\" field):
 
 connect exits 1 after session_invalidated, fatal, or stopped with a close code.
 
-Numbers: time is seconds since start with 3 decimals (1.234s); delays and the heartbeat
-interval are whole milliseconds; rtt is milliseconds with one decimal (0.4 ms) in the
-timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
+Numbers: time is seconds since start with 3 decimals (1.234s); the heartbeat interval and
+delays under a second are whole milliseconds, longer delays seconds with one decimal (2.5 s);
+rtt is milliseconds with one decimal (0.4 ms) in the timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
 (rounded to the nearest millisecond) and rtt_us (whole microseconds, for sub-millisecond RTT).";
 
 /// The subcommands.
