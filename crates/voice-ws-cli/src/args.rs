@@ -90,6 +90,10 @@ pub(crate) struct ConnectArgs {
     /// The guild (or call) id.
     #[arg(long)]
     pub(crate) server_id: String,
+    /// The voice channel id from VOICE_STATE_UPDATE (the DAVE group; the
+    /// voice gateway itself does not ask for it).
+    #[arg(long, default_value = "")]
+    pub(crate) channel_id: String,
     /// Your user id.
     #[arg(long)]
     pub(crate) user_id: String,

@@ -25,6 +25,7 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
         .map_err(|e| format!("--endpoint {:?}: {e}", args.endpoint))?;
     let credentials = Credentials {
         server_id: args.server_id.clone(),
+        channel_id: args.channel_id.clone(),
         user_id: args.user_id.clone(),
         session_id: args.session_id.clone(),
         token: Token::new(token),

@@ -99,6 +99,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
     let endpoint = Endpoint::parse(&sim.url(), true).map_err(|e| e.to_string())?;
     let credentials = Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: "demo-session".into(),
         token: Token::new("demo-token-not-secret"),

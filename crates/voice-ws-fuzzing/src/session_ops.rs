@@ -166,6 +166,7 @@ struct Harness {
 fn credentials(n: u32, dave: u16) -> Credentials {
     Credentials {
         server_id: SERVER_ID.into(),
+        channel_id: "127121515262115840".into(),
         user_id: USER_ID.into(),
         session_id: format!("session{n}"),
         token: wire::token(n).into(),
