@@ -365,6 +365,7 @@ impl Conn {
             dave_protocol_version: dave,
         };
         let bound = self.state.identify(self.index, self.tx.clone(), identity);
+        self.state.udp.expect(bound.ssrc);
         self.session = Some(bound.clone());
         self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
@@ -496,6 +497,8 @@ impl Conn {
             },
         };
         let description = wire::session_description(mode, bound.ssrc, bound.dave_protocol_version);
+        let key = wire::secret_key(bound.ssrc);
+        self.state.udp.describe(bound.ssrc, mode, &key, bound.dave_protocol_version);
         self.send_auto(Message::text(description)).await
     }
 

@@ -41,6 +41,14 @@
 //!
 //! A Resume without `seq_ack` is resumed without replay (pre-v8).
 //!
+//! Ready advertises the sim's UDP socket ([`Sim::udp_addr`], also on
+//! 127.0.0.1), so a complete client can finish joining: it answers Discord's
+//! IP discovery request, echoes keepalives, and after Session Description
+//! decrypts each RTP packet with the session's key
+//! (`aead_aes256_gcm_rtpsize`, `aead_xchacha20_poly1305_rtpsize`), checking
+//! the DAVE frame footer when the call is E2EE. It only counts what arrives
+//! ([`Sim::udp`], [`UdpLog`]); it sends no media.
+//!
 //! ```
 //! use std::time::Duration;
 //! use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
@@ -79,6 +87,7 @@ mod sim;
 mod state;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod udp;
 mod wire;
 
 pub use config::{RateLimit, SimConfig, StartSeq};
@@ -86,3 +95,4 @@ pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};
 pub use sim::Sim;
+pub use udp::{StreamLog, UdpLog};
