@@ -498,7 +498,9 @@ impl Conn {
         };
         let description = wire::session_description(mode, bound.ssrc, bound.dave_protocol_version);
         let key = wire::secret_key(bound.ssrc);
-        self.state.udp.describe(bound.ssrc, mode, &key, bound.dave_protocol_version);
+        self.state
+            .udp
+            .describe(bound.ssrc, mode, &key, bound.dave_protocol_version);
         self.send_auto(Message::text(description)).await
     }
 

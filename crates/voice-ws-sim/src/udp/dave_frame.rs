@@ -116,7 +116,10 @@ mod tests {
     fn opus_frame_with_nonce_and_no_ranges() {
         assert_eq!(check(&frame(&[1, 2, 3], &[0x05])), DaveFrame::Protocol);
         // Nonce 300 = ULEB128 0xAC 0x02.
-        assert_eq!(check(&frame(&[1, 2, 3], &[0xAC, 0x02])), DaveFrame::Protocol);
+        assert_eq!(
+            check(&frame(&[1, 2, 3], &[0xAC, 0x02])),
+            DaveFrame::Protocol
+        );
         // The largest 32-bit nonce: 0xFF 0xFF 0xFF 0xFF 0x0F.
         let max = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
         assert_eq!(check(&frame(&[1], &max)), DaveFrame::Protocol);
@@ -125,7 +128,10 @@ mod tests {
     #[test]
     fn ranges_must_ascend_and_fit() {
         // Nonce 1; range (0, 2) in a 4-byte media frame, then (2, 2).
-        assert_eq!(check(&frame(&[0; 4], &[1, 0, 2, 2, 2])), DaveFrame::Protocol);
+        assert_eq!(
+            check(&frame(&[0; 4], &[1, 0, 2, 2, 2])),
+            DaveFrame::Protocol
+        );
         // Overlapping, out of order, past the end, half a pair.
         assert_eq!(check(&frame(&[0; 4], &[1, 0, 3, 2, 2])), DaveFrame::Invalid);
         assert_eq!(check(&frame(&[0; 4], &[1, 2, 1, 0, 1])), DaveFrame::Invalid);

@@ -105,7 +105,9 @@ mod tests {
 
     #[test]
     fn splits_a_plain_header() {
-        let mut packet = vec![0x80, 0x78, 0x00, 0x01, 0, 0, 0x03, 0xC0, 0x51, 0x51, 0x00, 0x01];
+        let mut packet = vec![
+            0x80, 0x78, 0x00, 0x01, 0, 0, 0x03, 0xC0, 0x51, 0x51, 0x00, 0x01,
+        ];
         packet.extend([0xAA; 5]); // ciphertext
         packet.extend([0xEE; 16]); // tag
         packet.extend([0, 0, 0, 7]); // nonce
@@ -132,7 +134,10 @@ mod tests {
         assert_eq!(sealed.ciphertext.len(), 11);
         assert_eq!(sealed.extension_body_len, 8);
         let plaintext = [1, 2, 3, 4, 5, 6, 7, 8, 0xF8, 0xFF, 0xFE];
-        assert_eq!(media_payload(&sealed, &plaintext), Some(&[0xF8, 0xFF, 0xFE][..]));
+        assert_eq!(
+            media_payload(&sealed, &plaintext),
+            Some(&[0xF8, 0xFF, 0xFE][..])
+        );
     }
 
     #[test]
