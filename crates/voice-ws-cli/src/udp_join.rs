@@ -1,0 +1,93 @@
+//! The application's half of joining, around the gateway's: after Ready,
+//! IP discovery on Ready's address and Select Protocol with the address it
+//! learned; after Session Description, five silence frames of media. Shared
+//! by `demo` and `connect --ip-discovery`.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde_json::json;
+use voice_ws_proto::ClientMessage;
+use voice_ws_proto::codec::{Ready, SelectProtocol, SessionDescription};
+use voice_ws_tokio::Handle;
+
+use crate::ip_discovery::{self, Discovered};
+use crate::media;
+use crate::output::say;
+use crate::timeline::Timeline;
+
+/// The discovered socket and our SSRC: where media leaves from.
+#[derive(Debug)]
+pub(crate) struct UdpJoin {
+    pub(crate) found: Discovered,
+    pub(crate) ssrc: u32,
+}
+
+impl UdpJoin {
+    /// IP discovery at Ready's `ip:port`, then Select Protocol (udp, the
+    /// address learned, the first mode Ready offers: Discord lists its
+    /// preferred mode first).
+    pub(crate) async fn after_ready(
+        handle: &Handle,
+        ready: &Ready,
+        timeline: Option<&Timeline>,
+    ) -> Result<Self, String> {
+        let ip = ready
+            .ip
+            .parse::<IpAddr>()
+            .map_err(|e| format!("Ready's ip {:?}: {e}", ready.ip))?;
+        let server = SocketAddr::new(ip, ready.port);
+        let found = ip_discovery::discover(server, ready.ssrc)
+            .await
+            .map_err(|e| format!("IP discovery at {server} failed: {e}"))?;
+        let (address, port) = (found.address.clone(), found.port);
+        note(
+            timeline,
+            format!("ip discovery at {server}: we are {address}:{port}"),
+            json!({"event": "ip_discovery", "server": server.to_string(),
+                "address": address, "port": port}),
+        );
+        let mode = ready.modes.first().cloned().unwrap_or_default();
+        note(
+            timeline,
+            format!("select protocol: udp {address}:{port} {mode}"),
+            json!({"event": "select_protocol", "address": address, "port": port, "mode": mode}),
+        );
+        let select = SelectProtocol::new(address, port, mode);
+        handle
+            .send(ClientMessage::SelectProtocol(select))
+            .await
+            .map_err(|e| format!("send failed: {e}"))?;
+        Ok(Self {
+            found,
+            ssrc: ready.ssrc,
+        })
+    }
+
+    /// Sends the five silence frames in the mode and key just described.
+    pub(crate) async fn after_session_description(
+        &self,
+        description: &SessionDescription,
+        timeline: Option<&Timeline>,
+    ) -> Result<(), String> {
+        let (mode, key) = (&description.mode, &description.secret_key.0);
+        media::send_silence(&self.found.socket, self.ssrc, mode, key).await?;
+        note(
+            timeline,
+            format!(
+                "media: {} silence frames sent, {mode}",
+                media::SILENCE_FRAMES
+            ),
+            json!({"event": "media_sent", "frames": media::SILENCE_FRAMES}),
+        );
+        Ok(())
+    }
+}
+
+/// A line for something the application did itself: in the timeline, or
+/// as one JSON object.
+fn note(timeline: Option<&Timeline>, text: String, json: serde_json::Value) {
+    match timeline {
+        Some(timeline) => timeline.note(&text),
+        None => say!("{json}"),
+    }
+}
