@@ -61,7 +61,8 @@ rtt is milliseconds with one decimal (0.4 ms) in the timeline. Every number in -
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the built-in simulator and play a scripted ~10 s session against
-    /// it: handshake, heartbeats with RTT, DAVE frames, zombie and resume,
+    /// it: handshake, IP discovery and Select Protocol, five encrypted
+    /// silence frames, heartbeats with RTT, DAVE frames, zombie and resume,
     /// 4015 and resume, 4014 and stop. Exits 0 only if every expected
     /// transition happened.
     Demo(DemoArgs),
