@@ -5,10 +5,8 @@ use crate::output::say;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use voice_ws_proto::codec::{Speaking, op};
-use voice_ws_proto::{
-    ClientMessage, CloseCode, Credentials, Endpoint, Event, SessionConfig, Token,
-};
+use voice_ws_proto::codec::op;
+use voice_ws_proto::{CloseCode, Credentials, Endpoint, Event, SessionConfig, Token};
 use voice_ws_sim::{RecordedFrame, Sim, scenario};
 use voice_ws_tokio::DriverConfig;
 
@@ -129,14 +127,9 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
                 None => say!("{}", report::event_json(&event)),
             }
             if let Event::Ready(ready) = &event {
-                // What a real client does next: IP discovery, Select
-                // Protocol with the address learned, say it speaks.
+                // What a real client does next: IP discovery, Speaking,
+                // Select Protocol with the address learned.
                 let join = UdpJoin::after_ready(&handle, ready, timeline.as_ref()).await?;
-                let speaking = ClientMessage::Speaking(Speaking::new(1, ready.ssrc));
-                handle
-                    .send(speaking)
-                    .await
-                    .map_err(|e| format!("send failed: {e}"))?;
                 udp = Some(join);
             }
             if let (Event::SessionDescription(sd), Some(join)) = (&event, &udp) {
@@ -206,7 +199,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
         .cloned()
         .unwrap_or_default();
     let frames = u64::from(media::SILENCE_FRAMES);
-    let media_ok = stream.decrypted == frames && stream.failed == 0;
+    let media_ok = stream.decrypted == frames && stream.failed == 0 && stream.before_speaking == 0;
     passed &= media_ok;
     say!(
         "  [{}] simulator decrypted {} of {frames} silence frames ({} failed, {} DAVE silence)",

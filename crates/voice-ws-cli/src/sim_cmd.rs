@@ -56,14 +56,15 @@ pub(crate) fn udp_summary(log: &UdpLog) -> Vec<String> {
     )];
     for s in &log.streams {
         let mut line = format!(
-            "  ssrc {}: {}, {} discovery, {} packets, {} decrypted, {} failed, {} nonce not increasing",
+            "  ssrc {}: {}, {} discovery, {} packets, {} decrypted, {} failed, {} nonce not increasing, {} before speaking",
             s.ssrc,
             s.mode.as_deref().unwrap_or("no session description"),
             s.discovery_requests,
             s.packets,
             s.decrypted,
             s.failed,
-            s.nonce_not_increasing
+            s.nonce_not_increasing,
+            s.before_speaking
         );
         if s.dave_protocol_version > 0 {
             line.push_str(&format!(

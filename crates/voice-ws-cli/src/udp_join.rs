@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde_json::json;
 use voice_ws_proto::ClientMessage;
-use voice_ws_proto::codec::{Ready, SelectProtocol, SessionDescription};
+use voice_ws_proto::codec::{Ready, SelectProtocol, SessionDescription, Speaking};
 use voice_ws_tokio::Handle;
 
 use crate::ip_discovery::{self, Discovered};
@@ -23,9 +23,11 @@ pub(crate) struct UdpJoin {
 }
 
 impl UdpJoin {
-    /// IP discovery at Ready's `ip:port`, then Select Protocol (udp, the
-    /// address learned, the first mode Ready offers: Discord lists its
-    /// preferred mode first).
+    /// IP discovery at Ready's `ip:port`, Speaking (microphone), then Select
+    /// Protocol (udp, the address learned, the first mode Ready offers:
+    /// Discord lists its preferred mode first). Discord's docs require a
+    /// Speaking before any voice data; sent before Select Protocol, it is
+    /// handled before Session Description, so before the first packet.
     pub(crate) async fn after_ready(
         handle: &Handle,
         ready: &Ready,
@@ -52,11 +54,14 @@ impl UdpJoin {
             format!("select protocol: udp {address}:{port} {mode}"),
             json!({"event": "select_protocol", "address": address, "port": port, "mode": mode}),
         );
-        let select = SelectProtocol::new(address, port, mode);
-        handle
-            .send(ClientMessage::SelectProtocol(select))
-            .await
-            .map_err(|e| format!("send failed: {e}"))?;
+        let speaking = ClientMessage::Speaking(Speaking::new(1, ready.ssrc));
+        let select = ClientMessage::SelectProtocol(SelectProtocol::new(address, port, mode));
+        for message in [speaking, select] {
+            handle
+                .send(message)
+                .await
+                .map_err(|e| format!("send failed: {e}"))?;
+        }
         Ok(Self {
             found,
             ssrc: ready.ssrc,

@@ -326,7 +326,19 @@ impl Conn {
             // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
             // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            5 | 23 | 31 => Ok(()),
+            5 => {
+                // Media is allowed once a Speaking with a non-zero mode came.
+                if let Some(bound) = &self.session {
+                    if d.get("speaking")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|s| s != 0)
+                    {
+                        self.state.udp.speaking(bound.ssrc);
+                    }
+                }
+                Ok(())
+            }
+            23 | 31 => Ok(()),
             // Anything else, server-to-client ops included (already recorded).
             _ => self.close(UNKNOWN_OPCODE).await,
         }

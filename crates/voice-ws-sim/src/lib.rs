@@ -62,6 +62,7 @@
 //!     .with_plan(ConnectionPlan::new().then(Trigger::AfterHeartbeats(3), Action::Close(4015)));
 //! let sim = Sim::start(config).await?;
 //! println!("connect a client to {}", sim.url());
+//! println!("Ready sends it to UDP {} for IP discovery and media", sim.udp_addr());
 //!
 //! // Replayable messages get the session's next seq and are kept for resume.
 //! sim.push(ServerPush::dave_external_sender(b"mls"));
@@ -69,6 +70,7 @@
 //! let connected = sim.wait_for_connections(1, Duration::from_millis(10)).await;
 //! assert!(!connected); // nobody connected in this example
 //! assert!(sim.connections().is_empty());
+//! assert_eq!(sim.udp().discovery_requests, 0);
 //! sim.shutdown().await;
 //! # Ok(())
 //! # }

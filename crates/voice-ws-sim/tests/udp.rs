@@ -76,7 +76,15 @@ async fn discover(udp: &UdpSocket, ssrc: u32) -> Vec<u8> {
     recv(udp).await
 }
 
-async fn join(sim: &Sim, identify: &str, mode: &str) -> Joined {
+/// Speaking with the microphone flag: Discord's docs require one before
+/// any voice data.
+fn speaking(ssrc: u32) -> String {
+    format!(r#"{{"op":5,"d":{{"speaking":1,"delay":0,"ssrc":{ssrc}}}}}"#)
+}
+
+/// The whole join; with `speak`, Speaking goes before Select Protocol, so
+/// the sim has it before Session Description and before any media.
+async fn join(sim: &Sim, identify: &str, mode: &str, speak: bool) -> Joined {
     let mut client = Client::hello(sim).await;
     client.send(identify).await;
     let ready = client.recv_json().await;
@@ -91,6 +99,9 @@ async fn join(sim: &Sim, identify: &str, mode: &str) -> Joined {
     udp.connect(server).await.expect("udp connect");
     let response = discover(&udp, ssrc).await;
     let (address, port) = parse_response(&response);
+    if speak {
+        client.send(&speaking(ssrc)).await;
+    }
     client.send(&select_protocol(&address, port, mode)).await;
     let description = client.recv_json().await;
     assert_eq!(description["op"], 4, "{description}");
@@ -210,7 +221,7 @@ async fn ready_points_at_ip_discovery_which_answers_with_the_docs_layout() {
 #[tokio::test]
 async fn aes_gcm_packets_sealed_by_ring() {
     let sim = sim().await;
-    let joined = join(&sim, IDENTIFY_NO_DAVE, AES).await;
+    let joined = join(&sim, IDENTIFY_NO_DAVE, AES, true).await;
     let (key, ssrc, udp) = (&joined.key, joined.ssrc, &joined.udp);
 
     let good = seal_aes(key, &header(1, ssrc), &OPUS, 0);
@@ -252,7 +263,10 @@ async fn aes_gcm_packets_sealed_by_ring() {
         (4, 2, 2),
         "{stream:?}"
     );
-    assert_eq!(stream.nonce_not_increasing, 0);
+    assert_eq!(
+        (stream.nonce_not_increasing, stream.before_speaking),
+        (0, 0)
+    );
     assert_eq!((log.unknown_ssrc, log.malformed), (1, 1));
     // No DAVE in this call: nothing checked.
     assert_eq!(
@@ -264,7 +278,8 @@ async fn aes_gcm_packets_sealed_by_ring() {
 #[tokio::test]
 async fn xchacha_packets_sealed_by_orion() {
     let sim = sim().await;
-    let joined = join(&sim, IDENTIFY_NO_DAVE, XCHACHA).await;
+    // No Speaking in this session: every packet counts as too early.
+    let joined = join(&sim, IDENTIFY_NO_DAVE, XCHACHA, false).await;
     let (key, ssrc, udp) = (&joined.key, joined.ssrc, &joined.udp);
 
     let first = seal_xchacha(key, &header(1, ssrc), &OPUS, 41);
@@ -289,13 +304,14 @@ async fn xchacha_packets_sealed_by_orion() {
         "{stream:?}"
     );
     assert_eq!(stream.nonce_not_increasing, 1);
+    assert_eq!(stream.before_speaking, 5);
 }
 
 #[tokio::test]
 async fn dave_call_frames_are_checked_never_decrypted() {
     let sim = sim().await;
     // IDENTIFY offers DAVE 1; the sim's default is 1 too.
-    let joined = join(&sim, IDENTIFY, AES).await;
+    let joined = join(&sim, IDENTIFY, AES, true).await;
     let (key, ssrc, udp) = (&joined.key, joined.ssrc, &joined.udp);
 
     let packets = [

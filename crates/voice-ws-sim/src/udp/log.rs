@@ -62,6 +62,10 @@ pub struct StreamLog {
     /// Packets whose tag did not verify (wrong key, wrong nonce layout,
     /// wrong additional data, tampered bytes).
     pub failed: u64,
+    /// Packets that arrived before the client's first Speaking (op 5) with a
+    /// non-zero mode: Discord's docs require one before any voice data, and
+    /// disconnect clients that skip it.
+    pub before_speaking: u64,
     /// Decrypted packets whose nonce was not above the previous one: the
     /// docs' nonce is a 32-bit counter, and a repeated AEAD nonce under one
     /// key breaks the encryption.

@@ -32,6 +32,7 @@ struct Stream {
     log: StreamLog,
     cipher: Option<Cipher>,
     last_nonce: Option<u32>,
+    speaking: bool,
 }
 
 impl MediaSink {
@@ -50,6 +51,7 @@ impl MediaSink {
                 },
                 cipher: None,
                 last_nonce: None,
+                speaking: false,
             });
         }
     }
@@ -63,6 +65,13 @@ impl MediaSink {
             stream.log.dave_protocol_version = dave;
             // A new key starts a new nonce sequence.
             stream.last_nonce = None;
+        }
+    }
+
+    /// The session sent Speaking with a non-zero mode: media may follow.
+    pub(crate) fn speaking(&self, ssrc: u32) {
+        if let Some(stream) = self.lock().streams.get_mut(&ssrc) {
+            stream.speaking = true;
         }
     }
 
@@ -119,6 +128,9 @@ impl MediaSink {
 impl Stream {
     fn on_rtp(&mut self, sealed: &rtp::Sealed<'_>) {
         self.log.packets += 1;
+        if !self.speaking {
+            self.log.before_speaking += 1;
+        }
         let Some(plaintext) = self.cipher.as_ref().and_then(|c| c.open(sealed)) else {
             self.log.failed += 1;
             return;
