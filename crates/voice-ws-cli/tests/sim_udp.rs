@@ -7,6 +7,7 @@
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
+use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
@@ -82,6 +83,12 @@ fn sim_prints_what_a_full_join_sent() {
         .map(str::trim)
         .expect("the sim prints its url")
         .to_owned();
+    let udp = banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("udp:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the sim prints its udp address")
+        .to_owned();
 
     let client = Running::start(&[
         "connect",
@@ -107,6 +114,19 @@ fn sim_prints_what_a_full_join_sent() {
     );
     drop(client);
 
+    // A barrier: the sim reads its one UDP socket in order, and the client's
+    // packets were queued there before it printed its line, so once this
+    // IP discovery (the docs' request, SSRC 0) is answered they are counted.
+    let barrier = UdpSocket::bind("127.0.0.1:0").expect("udp bind");
+    barrier.connect(&udp).expect("udp connect");
+    barrier.set_read_timeout(Some(PATIENCE)).expect("timeout");
+    let mut request = [0u8; 74];
+    request[..4].copy_from_slice(&[0x00, 0x01, 0x00, 0x46]);
+    barrier.send(&request).expect("udp send");
+    let mut response = [0u8; 74];
+    let len = barrier.recv(&mut response).expect("the sim answers");
+    assert_eq!((len, &response[..4]), (74, &[0x00, 0x02, 0x00, 0x46][..]));
+
     let interrupted = Command::new("kill")
         .args(["-INT", &sim.child.id().to_string()])
         .status()
@@ -115,7 +135,7 @@ fn sim_prints_what_a_full_join_sent() {
     let summary = sim.until("decrypted").join("\n");
     assert!(
         summary.contains(
-            "udp: 1 ip discovery, 0 keepalives, 0 rtcp, 0 malformed, 0 for an unknown ssrc"
+            "udp: 2 ip discovery, 0 keepalives, 0 rtcp, 0 malformed, 0 for an unknown ssrc"
         ),
         "{summary}"
     );
