@@ -45,6 +45,11 @@ Events (timeline line; the --json \"event\" field):
                        next session if still wanted
   invalid_frame        a frame could not be decoded; the socket stays up
 
+With --ip-discovery, three lines of the application's own (not gateway events):
+  ip_discovery         after Ready: our address and port as the voice server's UDP side sees them
+  select_protocol      Select Protocol sent with that address, port and the first mode offered
+  media_sent           after Session Description: five encrypted Opus silence frames sent
+
 connect exits 1 after session_invalidated, fatal, or stopped with a close code.
 
 Numbers: time is seconds since start with 3 decimals (1.234s); the heartbeat interval and
@@ -56,7 +61,8 @@ rtt is milliseconds with one decimal (0.4 ms) in the timeline. Every number in -
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the built-in simulator and play a scripted ~10 s session against
-    /// it: handshake, heartbeats with RTT, DAVE frames, zombie and resume,
+    /// it: handshake, IP discovery and Select Protocol, five encrypted
+    /// silence frames, heartbeats with RTT, DAVE frames, zombie and resume,
     /// 4015 and resume, 4014 and stop. Exits 0 only if every expected
     /// transition happened.
     Demo(DemoArgs),
@@ -113,6 +119,12 @@ pub(crate) struct ConnectArgs {
     /// milliseconds (DNS, TCP, TLS and the upgrade together).
     #[arg(long, default_value_t = 10_000)]
     pub(crate) connect_timeout_ms: u64,
+    /// Finish the join as a voice client does: after Ready, UDP IP
+    /// discovery on Ready's address and Select Protocol with the address
+    /// learned (first mode offered); after Session Description, five
+    /// encrypted Opus silence frames.
+    #[arg(long)]
+    pub(crate) ip_discovery: bool,
 }
 
 /// `voice-ws sim`.
