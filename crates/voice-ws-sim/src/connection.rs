@@ -349,7 +349,18 @@ impl Conn {
             23 | 31 => self.on_dave_transition(op, d).await,
             #[cfg(not(feature = "dave"))]
             23 | 31 => Ok(()),
-            5 => Ok(()),
+            5 => {
+                // Media is allowed once a Speaking with a non-zero mode came.
+                if let Some(bound) = &self.session {
+                    if d.get("speaking")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|s| s != 0)
+                    {
+                        self.state.udp.speaking(bound.ssrc);
+                    }
+                }
+                Ok(())
+            }
             // Anything else, server-to-client ops included (already recorded).
             _ => self.close(UNKNOWN_OPCODE).await,
         }
@@ -405,6 +416,7 @@ impl Conn {
             dave_protocol_version: dave,
         };
         let bound = self.state.identify(self.index, self.tx.clone(), identity);
+        self.state.udp.expect(bound.ssrc);
         self.session = Some(bound.clone());
         self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
@@ -552,6 +564,8 @@ impl Conn {
         #[cfg(not(feature = "dave"))]
         let version = bound.dave_protocol_version;
         let description = wire::session_description(mode, bound.ssrc, version);
+        let key = wire::secret_key(bound.ssrc);
+        self.state.udp.describe(bound.ssrc, mode, &key, version);
         self.send_auto(Message::text(description)).await?;
         #[cfg(feature = "dave")]
         self.state.with_call(&bound, |call, user| {
