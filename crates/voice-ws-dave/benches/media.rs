@@ -1,0 +1,2 @@
+//! Placeholder until the media bench lands.
+fn main() {}
