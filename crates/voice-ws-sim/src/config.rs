@@ -78,6 +78,48 @@ impl Default for RateLimit {
     }
 }
 
+/// Shared DAVE calls ([`SimConfig::dave_calls`], feature `dave`): the sessions
+/// that identify with the same `server_id` are members of one call, and the
+/// gateway is its MLS external sender and delivery service
+/// ([`dave::DeliveryService`](crate::dave::DeliveryService)).
+#[cfg(feature = "dave")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DaveCalls {
+    /// The voice channel id clients use as the MLS group id. `None` (the
+    /// default): the Identify's `channel_id` when it has one, else its
+    /// `server_id`; either must be a decimal u64.
+    pub channel_id: Option<u64>,
+    /// How long a transition waits for every member's Transition Ready
+    /// before it is executed anyway. Default 2 s.
+    pub transition_timeout: Duration,
+}
+
+#[cfg(feature = "dave")]
+impl Default for DaveCalls {
+    fn default() -> Self {
+        Self {
+            channel_id: None,
+            transition_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+#[cfg(feature = "dave")]
+impl DaveCalls {
+    /// Sets [`DaveCalls::channel_id`].
+    pub fn with_channel_id(mut self, channel_id: u64) -> Self {
+        self.channel_id = Some(channel_id);
+        self
+    }
+
+    /// Sets [`DaveCalls::transition_timeout`].
+    pub fn with_transition_timeout(mut self, timeout: Duration) -> Self {
+        self.transition_timeout = timeout;
+        self
+    }
+}
+
 /// Configuration of a [`Sim`](crate::Sim).
 ///
 /// Build it from [`SimConfig::default`] and the `with_*` methods (or assign the
@@ -121,6 +163,11 @@ pub struct SimConfig {
     /// grow without bound; close codes, session ids and seq_acks are still
     /// recorded. Default `true`.
     pub record_frames: bool,
+    /// Sessions with the same `server_id` share a DAVE call run by the
+    /// gateway (feature `dave`). `None` (the default) keeps every session on
+    /// its own, with scripted DAVE pushes only.
+    #[cfg(feature = "dave")]
+    pub dave_calls: Option<DaveCalls>,
 }
 
 impl Default for SimConfig {
@@ -134,6 +181,8 @@ impl Default for SimConfig {
             replay_capacity: 1024,
             rate_limit: Some(RateLimit::default()),
             record_frames: true,
+            #[cfg(feature = "dave")]
+            dave_calls: None,
         }
     }
 }
@@ -209,6 +258,13 @@ impl SimConfig {
     /// Sets [`SimConfig::record_frames`].
     pub fn with_record_frames(mut self, record: bool) -> Self {
         self.record_frames = record;
+        self
+    }
+
+    /// Sets [`SimConfig::dave_calls`].
+    #[cfg(feature = "dave")]
+    pub fn with_dave_calls(mut self, calls: DaveCalls) -> Self {
+        self.dave_calls = Some(calls);
         self
     }
 

@@ -68,8 +68,13 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "dave")]
+mod call;
 mod config;
 mod connection;
+#[cfg(feature = "dave")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
+pub mod dave;
 mod plan;
 mod push;
 mod record;
@@ -81,8 +86,12 @@ mod state;
 pub mod tls;
 mod wire;
 
+#[cfg(feature = "dave")]
+pub use config::DaveCalls;
 pub use config::{RateLimit, SimConfig, StartSeq};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
+#[cfg(feature = "dave")]
+pub use record::CallLog;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};
 pub use sim::Sim;

@@ -107,6 +107,39 @@ impl Sim {
         self.state.push_active(msg);
     }
 
+    /// What happened in each shared DAVE call so far, by server id (feature
+    /// `dave`, with [`SimConfig::dave_calls`](crate::SimConfig::dave_calls)).
+    #[cfg(feature = "dave")]
+    pub fn dave_calls(&self) -> Vec<crate::record::CallLog> {
+        self.state.call_logs()
+    }
+
+    /// Downgrades the call of `server_id` to protocol version 0
+    /// (passthrough), as Discord does when a member without DAVE joins.
+    ///
+    /// # Errors
+    /// [`DaveError::NotDave`](crate::dave::DaveError::NotDave) when there is
+    /// no such call or it is already at version 0.
+    #[cfg(feature = "dave")]
+    pub fn dave_downgrade(&self, server_id: &str) -> Result<(), crate::dave::DaveError> {
+        self.state
+            .with_server_call(server_id, |s| s.downgrade(crate::call::now()))
+            .unwrap_or(Err(crate::dave::DaveError::NotDave))
+    }
+
+    /// Upgrades the call of `server_id` back from protocol version 0: a new
+    /// group is created.
+    ///
+    /// # Errors
+    /// [`DaveError::NotDave`](crate::dave::DaveError::NotDave) when there is
+    /// no such call or it is not at version 0.
+    #[cfg(feature = "dave")]
+    pub fn dave_upgrade(&self, server_id: &str) -> Result<(), crate::dave::DaveError> {
+        self.state
+            .with_server_call(server_id, |s| s.upgrade(crate::call::now()))
+            .unwrap_or(Err(crate::dave::DaveError::NotDave))
+    }
+
     /// Stops accepting, ends every connection and waits for that.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -136,7 +169,30 @@ async fn accept_loop(listener: TcpListener, state: Arc<SimState>, mut stop: ones
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = dave_timer(&state) => {}
         }
     }
     connections.shutdown().await;
+}
+
+/// Waits for the earliest DAVE transition deadline and lets the calls act on
+/// it, or for a change of deadlines (feature `dave`; never returns without it).
+#[cfg(feature = "dave")]
+async fn dave_timer(state: &SimState) {
+    let changed = state.dave_wake.notified();
+    match state.next_dave_deadline() {
+        Some(deadline) => {
+            let deadline = tokio::time::Instant::from_std(deadline);
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => state.dave_timeout(),
+                () = changed => {}
+            }
+        }
+        None => changed.await,
+    }
+}
+
+#[cfg(not(feature = "dave"))]
+async fn dave_timer(_state: &SimState) {
+    std::future::pending::<()>().await;
 }

@@ -1,0 +1,145 @@
+//! Op 28, MLS Commit Welcome, as the gateway reads it: the commit's header,
+//! the proposals it references and the committer's new leaf, and the
+//! optional Welcome that follows it.
+//!
+//! Layout (protocol description, "dave_mls_commit_welcome (28)"):
+//! `MLSMessage commit_message` then, when the commit adds members, a bare
+//! `Welcome`. The commit is a `PublicMessage` (RFC 9420, section 6.2):
+//!
+//! ```text
+//! uint16 version = mls10; uint16 wire_format = public_message(1);
+//! opaque group_id<V>; uint64 epoch;
+//! uint8 sender_type = member(1); uint32 leaf_index;
+//! opaque authenticated_data<V>; uint8 content_type = commit(3);
+//! ProposalOrRef proposals<V>; optional<UpdatePath> path; ...
+//! ```
+
+use openmls::prelude::tls_codec::{Deserialize as _, DeserializeBytes as _};
+use openmls::prelude::{MlsMessageIn, Welcome};
+
+use super::error::DaveError;
+use super::guard;
+use super::tls::Reader;
+
+const MLS10: u16 = 1;
+const PUBLIC_MESSAGE: u16 = 1;
+const SENDER_MEMBER: u8 = 1;
+const CONTENT_COMMIT: u8 = 3;
+const PROPOSAL_BY_REFERENCE: u8 = 2;
+const CREDENTIAL_BASIC: u16 = 1;
+
+/// The committer's leaf node from the commit's update path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathLeaf<'a> {
+    pub(crate) signature_key: &'a [u8],
+    /// The basic credential's identity; `None` for another credential type.
+    pub(crate) identity: Option<&'a [u8]>,
+}
+
+/// What the gateway needs from an op 28 payload.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedCommit<'a> {
+    /// The commit `MLSMessage`, as received.
+    pub(crate) commit: &'a [u8],
+    /// The `Welcome` after it, if any.
+    pub(crate) welcome: Option<&'a [u8]>,
+    pub(crate) group_id: &'a [u8],
+    pub(crate) epoch: u64,
+    pub(crate) committer_leaf: u32,
+    /// The referenced proposals' `ProposalRef` values, in commit order.
+    pub(crate) references: Vec<&'a [u8]>,
+    pub(crate) path_leaf: Option<PathLeaf<'a>>,
+}
+
+/// Splits and reads an op 28 payload (the bytes after the opcode).
+pub(crate) fn parse(payload: &[u8]) -> Result<ParsedCommit<'_>, DaveError> {
+    // OpenMLS checks the whole syntax and tells where the commit ends.
+    let (_, rest) = guard::decode(|| MlsMessageIn::tls_deserialize_bytes(payload))
+        .ok_or(DaveError::MalformedCommit("not an MLSMessage"))?;
+    let commit = &payload[..payload.len() - rest.len()];
+    let welcome = if rest.is_empty() {
+        None
+    } else {
+        guard::decode(|| Welcome::tls_deserialize_exact(rest)).ok_or(
+            DaveError::MalformedCommit("bytes after the commit are not a Welcome"),
+        )?;
+        Some(rest)
+    };
+    let header = read_header(commit)?;
+    Ok(ParsedCommit {
+        commit,
+        welcome,
+        group_id: header.group_id,
+        epoch: header.epoch,
+        committer_leaf: header.committer_leaf,
+        references: header.references,
+        path_leaf: header.path_leaf,
+    })
+}
+
+struct Header<'a> {
+    group_id: &'a [u8],
+    epoch: u64,
+    committer_leaf: u32,
+    references: Vec<&'a [u8]>,
+    path_leaf: Option<PathLeaf<'a>>,
+}
+
+impl From<super::tls::Truncated> for DaveError {
+    fn from(_: super::tls::Truncated) -> Self {
+        DaveError::MalformedCommit("truncated")
+    }
+}
+
+fn read_header(commit: &[u8]) -> Result<Header<'_>, DaveError> {
+    let mut r = Reader::new(commit);
+    if r.u16()? != MLS10 {
+        return Err(DaveError::MalformedCommit("not MLS 1.0"));
+    }
+    if r.u16()? != PUBLIC_MESSAGE {
+        return Err(DaveError::MalformedCommit("not a PublicMessage"));
+    }
+    let group_id = r.vector()?;
+    let epoch = r.u64()?;
+    if r.u8()? != SENDER_MEMBER {
+        return Err(DaveError::MalformedCommit("sender is not a member"));
+    }
+    let committer_leaf = r.u32()?;
+    r.vector()?; // authenticated_data
+    if r.u8()? != CONTENT_COMMIT {
+        return Err(DaveError::MalformedCommit("content is not a commit"));
+    }
+    let mut proposals = Reader::new(r.vector()?);
+    let mut references = Vec::new();
+    while !proposals.is_empty() {
+        if proposals.u8()? != PROPOSAL_BY_REFERENCE {
+            return Err(DaveError::MalformedCommit(
+                "a proposal is included by value",
+            ));
+        }
+        references.push(proposals.vector()?);
+    }
+    let path_leaf = match r.u8()? {
+        0 => None,
+        1 => {
+            r.vector()?; // encryption_key
+            let signature_key = r.vector()?;
+            let identity = match r.u16()? {
+                CREDENTIAL_BASIC => Some(r.vector()?),
+                _ => None,
+            };
+            Some(PathLeaf {
+                signature_key,
+                identity,
+            })
+        }
+        _ => return Err(DaveError::MalformedCommit("bad optional marker")),
+    };
+    Ok(Header {
+        group_id,
+        epoch,
+        committer_leaf,
+        references,
+        path_leaf,
+    })
+}
