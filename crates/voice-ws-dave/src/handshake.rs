@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::num::NonZeroU16;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::string::{String, ToString};
 use std::sync::Arc;
 use std::vec::Vec;
@@ -302,7 +303,7 @@ impl Handshake {
             }
             result.map_err(|e| e.to_string())
         });
-        if let Some(Err(reason)) = prepared {
+        if let Some(Err(reason) | Ok(Err(reason))) = prepared {
             self.emit(DaveEvent::Error(DaveError::Transition {
                 transition_id,
                 reason,
@@ -325,7 +326,7 @@ impl Handshake {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         });
-        if let Some(Err(reason)) = executed {
+        if let Some(Err(reason) | Ok(Err(reason))) = executed {
             self.emit(DaveEvent::Error(DaveError::Transition {
                 transition_id,
                 reason,
@@ -353,7 +354,7 @@ impl Handshake {
     pub fn handle_external_sender(&mut self, package: &[u8]) {
         self.external_sender = Some(Bytes::copy_from_slice(package));
         let set = self.with_session(|s| s.set_external_sender(package).map_err(|e| e.to_string()));
-        if let Some(Err(reason)) = set {
+        if let Some(Err(reason) | Ok(Err(reason))) = set {
             self.emit(DaveEvent::Error(DaveError::ExternalSender(reason)));
         }
     }
@@ -379,8 +380,8 @@ impl Handshake {
             self.with_session(|s| s.process_proposals(operation, proposals, Some(&expected)));
         match processed {
             // The protocol: proposals without a local group are ignored.
-            None | Some(Ok(None)) | Some(Err(ProcessProposalsError::NoGroup)) => {}
-            Some(Ok(Some(commit_welcome))) => {
+            None | Some(Ok(Ok(None))) | Some(Ok(Err(ProcessProposalsError::NoGroup))) => {}
+            Some(Ok(Ok(Some(commit_welcome)))) => {
                 let welcome = commit_welcome.welcome.unwrap_or_default();
                 let mut payload =
                     BytesMut::with_capacity(commit_welcome.commit.len() + welcome.len());
@@ -388,7 +389,8 @@ impl Handshake {
                 payload.put_slice(&welcome);
                 self.transmit(ClientMessage::DaveMlsCommitWelcome(payload.freeze()));
             }
-            Some(Err(e)) => self.emit(DaveEvent::Error(DaveError::Proposals(e.to_string()))),
+            Some(Ok(Err(e))) => self.emit(DaveEvent::Error(DaveError::Proposals(e.to_string()))),
+            Some(Err(reason)) => self.emit(DaveEvent::Error(DaveError::Proposals(reason))),
         }
     }
 
@@ -402,13 +404,17 @@ impl Handshake {
         }
         let processed = self.with_session(|s| s.process_commit(commit));
         match processed {
-            None | Some(Ok(false)) => {}
+            None | Some(Ok(Ok(false))) => {}
             // A pending member whose own commit lost: its welcome follows.
-            Some(Err(ProcessCommitError::CommitBeforeWelcome)) => {}
-            Some(Ok(true)) => self.joined(transition_id),
-            Some(Err(e)) => self.invalid(DaveError::InvalidCommit {
+            Some(Ok(Err(ProcessCommitError::CommitBeforeWelcome))) => {}
+            Some(Ok(Ok(true))) => self.joined(transition_id),
+            Some(Ok(Err(e))) => self.invalid(DaveError::InvalidCommit {
                 transition_id,
                 reason: e.to_string(),
+            }),
+            Some(Err(reason)) => self.invalid(DaveError::InvalidCommit {
+                transition_id,
+                reason,
             }),
         }
     }
@@ -423,26 +429,45 @@ impl Handshake {
             None => self.emit(DaveEvent::Error(DaveError::NoSession {
                 op: voice_ws_proto::codec::op::DAVE_MLS_WELCOME,
             })),
-            Some(Ok(())) => {
+            Some(Ok(Ok(()))) => {
                 self.welcomed = Some(transition_id);
                 self.joined(transition_id);
             }
-            Some(Err(ProcessWelcomeError::AlreadyInGroup)) => self.emit(DaveEvent::Error(
+            Some(Ok(Err(ProcessWelcomeError::AlreadyInGroup))) => self.emit(DaveEvent::Error(
                 DaveError::WelcomeWhileInGroup(transition_id),
             )),
-            Some(Err(e)) => self.invalid(DaveError::InvalidWelcome {
+            Some(Ok(Err(e))) => self.invalid(DaveError::InvalidWelcome {
                 transition_id,
                 reason: e.to_string(),
+            }),
+            Some(Err(reason)) => self.invalid(DaveError::InvalidWelcome {
+                transition_id,
+                reason,
             }),
         }
     }
 
     // ---- internals ----
 
-    /// Runs `f` on the session under the shared lock; `None` without one.
-    fn with_session<T>(&mut self, f: impl FnOnce(&mut DaveSession) -> T) -> Option<T> {
+    /// Runs `f` on the session under the shared lock: `None` without a
+    /// session, `Some(Err(reason))` when davey or a library under it
+    /// panicked (tls_codec's decoders assert on some malformed input in
+    /// debug builds). A server message must never take the task down;
+    /// unwinding is caught before it leaves the lock, so the lock is not
+    /// poisoned.
+    fn with_session<T>(
+        &mut self,
+        f: impl FnOnce(&mut DaveSession) -> T,
+    ) -> Option<Result<T, String>> {
         let mut guard = self.shared.lock();
-        guard.as_mut().map(f)
+        let session = guard.as_mut()?;
+        Some(catch_unwind(AssertUnwindSafe(|| f(session))).map_err(panic_reason))
+    }
+
+    /// Reads (or nudges) the session under the shared lock; `None` without
+    /// one. Only for calls that take no server input.
+    fn peek<T>(&self, f: impl FnOnce(&mut DaveSession) -> T) -> Option<T> {
+        self.shared.lock().as_mut().map(f)
     }
 
     /// (Re)creates our MLS state for `version` (a pending group of our own
@@ -507,7 +532,7 @@ impl Handshake {
     /// A commit or welcome made us a member of a new epoch.
     fn joined(&mut self, transition_id: u16) {
         let epoch = self
-            .with_session(|s| s.epoch().map(|e| e.as_u64()))
+            .peek(|s| s.epoch().map(|e| e.as_u64()))
             .flatten()
             .unwrap_or_default();
         let event = if self.established {
@@ -535,7 +560,7 @@ impl Handshake {
             s.prepare_transition(transition_id, version)
                 .map_err(|e| e.to_string())
         });
-        if let Some(Err(reason)) = prepared {
+        if let Some(Err(reason) | Ok(Err(reason))) = prepared {
             self.emit(DaveEvent::Error(DaveError::Transition {
                 transition_id,
                 reason,
@@ -572,7 +597,7 @@ impl Handshake {
             self.shared.set_passthrough(false);
             if upgrade {
                 let grace = self.config.passthrough_grace_secs;
-                self.with_session(|s| s.set_passthrough_mode(false, Some(grace)));
+                self.peek(|s| s.set_passthrough_mode(false, Some(grace)));
             }
         }
         self.emit(DaveEvent::TransitionExecuted {
@@ -614,7 +639,7 @@ impl Handshake {
     fn sync_members(&mut self) {
         let me = self.user_id;
         let members = self
-            .with_session(|s| if s.is_ready() { s.get_user_ids() } else { None })
+            .peek(|s| if s.is_ready() { s.get_user_ids() } else { None })
             .flatten()
             .unwrap_or_default();
         let current: BTreeSet<u64> = members.into_iter().filter(|&u| u != me).collect();
@@ -628,7 +653,7 @@ impl Handshake {
     /// Announces a new voice privacy code.
     fn sync_code(&mut self) {
         let code = self
-            .with_session(|s| s.voice_privacy_code().map(String::from))
+            .peek(|s| s.voice_privacy_code().map(String::from))
             .flatten();
         if code != self.privacy_code {
             self.privacy_code = code.clone();
@@ -651,4 +676,14 @@ impl Handshake {
             self.events.push_back(event);
         }
     }
+}
+
+/// What a caught panic said, as an error reason.
+pub(crate) fn panic_reason(payload: Box<dyn core::any::Any + Send>) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("the MLS library panicked: {message}")
 }

@@ -9,6 +9,7 @@
 //! through without any lock.
 
 use std::borrow::Cow;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
@@ -165,13 +166,19 @@ impl DaveMedia {
         // The plaintext is never longer than the protocol frame.
         out.clear();
         out.resize(frame.len(), 0);
-        match session.decrypt_into(user_id, MediaType::AUDIO, frame, out) {
-            Ok(len) => {
+        // Frames come from the network: a panic in the frame parser must
+        // not take the media thread down (nor poison the lock).
+        let decrypted = catch_unwind(AssertUnwindSafe(|| {
+            session.decrypt_into(user_id, MediaType::AUDIO, frame, out)
+        }));
+        match decrypted {
+            Ok(Ok(len)) => {
                 out.truncate(len);
                 Ok(())
             }
-            Err(DecryptError::NoDecryptorForUser) => Err(MediaError::UnknownUser(user_id)),
-            Err(e) => Err(MediaError::Decrypt(e.to_string())),
+            Ok(Err(DecryptError::NoDecryptorForUser)) => Err(MediaError::UnknownUser(user_id)),
+            Ok(Err(e)) => Err(MediaError::Decrypt(e.to_string())),
+            Err(panic) => Err(MediaError::Decrypt(crate::handshake::panic_reason(panic))),
         }
     }
 }
