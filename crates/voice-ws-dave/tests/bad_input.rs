@@ -270,3 +270,10 @@ fn passthrough_frames_are_borrowed_and_marked_frames_are_not_taken_for_clear() {
         Err(MediaError::UnknownUser(ME + 1))
     );
 }
+
+#[test]
+fn the_handshake_can_live_in_a_connection_task() {
+    // Drivers run the session in a task that may move between threads.
+    fn send<T: Send + 'static>(_: &T) {}
+    send(&handshake());
+}

@@ -279,3 +279,41 @@ fn a_new_session_rebuilds_the_group() {
     assert!(call.agreed_epoch() > before);
     everyone_hears_everyone(&call);
 }
+
+#[test]
+fn media_handles_work_from_other_threads_while_the_group_changes() {
+    fn send_and_sync<T: Send + Sync + Clone + 'static>(_: &T) {}
+    let mut call = Call::new();
+    for user in &USERS[..3] {
+        call.join(*user, 1);
+    }
+    let sender = call.member(A).dave.media();
+    send_and_sync(&sender);
+    // The RTP thread encrypts while the gateway side moves the group on
+    // (a member leaves: new epoch). Every frame is either encrypted or
+    // refused, never sent in clear.
+    let frame = opus_frame(3);
+    let rtp = {
+        let frame = frame.clone();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut encrypted = 0;
+            for _ in 0..500 {
+                match sender.encrypt_opus_into(&frame, &mut out) {
+                    Ok(()) => {
+                        assert_ne!(out, frame);
+                        encrypted += 1;
+                    }
+                    Err(MediaError::NotReady) => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            encrypted
+        })
+    };
+    call.leave(USERS[2]);
+    let encrypted = rtp.join().expect("rtp thread");
+    assert!(encrypted > 0);
+    call.agreed_epoch();
+    everyone_hears_everyone(&call);
+}
