@@ -317,3 +317,62 @@ fn media_handles_work_from_other_threads_while_the_group_changes() {
     call.agreed_epoch();
     everyone_hears_everyone(&call);
 }
+
+#[test]
+fn the_commit_of_the_epoch_a_welcome_joined_is_not_flagged() {
+    // A gateway that also announces the commit to the member it welcomed
+    // (the same transition): that commit created the epoch the member is
+    // already in. davey alone calls it an error; flagging it with op 31
+    // would get the member removed for nothing.
+    let mut call = Call::new();
+    call.join(A, 1);
+    call.join(B, 1);
+    let c = USERS[2];
+    call.join(c, 1);
+    let epoch = call.agreed_epoch();
+    let (transition_id, commit) = call.announced.last().cloned().expect("a commit");
+    let member = call.member_mut(c);
+    member.sent.clear();
+    member.dave.handle_message(
+        &voice_ws_proto::ServerMessage::DaveMlsAnnounceCommitTransition {
+            transition_id,
+            commit,
+        },
+    );
+    call.run();
+    assert!(call.member(c).sent.is_empty(), "{:?}", call.member(c).sent);
+    assert!(errors(&call.member(c).events).is_empty());
+    assert_eq!(call.agreed_epoch(), epoch);
+}
+
+#[test]
+fn the_sole_member_left_resets_and_a_newcomer_forms_a_new_group() {
+    let mut call = Call::new();
+    call.join(A, 1);
+    call.join(B, 1);
+    call.member_mut(A).sent.clear();
+    call.leave(B);
+    // Epoch 1 then transition 0: A alone starts over with a pending group.
+    let a = call.member(A);
+    assert!(
+        matches!(a.sent[..], [ClientMessage::DaveMlsKeyPackage(_)]),
+        "{:?}",
+        a.sent
+    );
+    assert_eq!(a.dave.epoch(), None);
+    assert!(a.events.iter().any(|e| matches!(
+        e,
+        DaveEvent::TransitionExecuted {
+            transition_id: 0,
+            protocol_version: 1
+        }
+    )));
+    assert_eq!(
+        a.dave.media().encrypt_opus(&opus_frame(1)),
+        Err(MediaError::NotReady)
+    );
+    let c = USERS[2];
+    call.join(c, 1);
+    assert_eq!(call.agreed_epoch(), 1);
+    everyone_hears_everyone(&call);
+}

@@ -41,6 +41,8 @@ pub(crate) struct Call {
     pub(crate) now: Instant,
     pub(crate) service: DeliveryService,
     pub(crate) members: BTreeMap<u64, Member>,
+    /// Every op 29 the gateway sent, as (transition id, commit).
+    pub(crate) announced: Vec<(u16, Bytes)>,
 }
 
 impl Call {
@@ -53,6 +55,7 @@ impl Call {
             now: Instant::now(),
             service: DeliveryService::new(config).expect("delivery service"),
             members: BTreeMap::new(),
+            announced: Vec::new(),
         }
     }
 
@@ -124,6 +127,13 @@ impl Call {
                     continue;
                 }
                 let message = wire(&out.message, self.next_seq(out.to));
+                if let ServerMessage::DaveMlsAnnounceCommitTransition {
+                    transition_id,
+                    commit,
+                } = &message
+                {
+                    self.announced.push((*transition_id, commit.clone()));
+                }
                 let member = self.members.get_mut(&out.to).expect("member");
                 if member.offline {
                     member.held.push_back(message);
