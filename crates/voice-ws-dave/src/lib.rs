@@ -76,6 +76,23 @@
 //!   ignored: our welcome follows. davey calls it an error.
 //! - After an upgrade from version 0 executes, frames in clear are accepted
 //!   for [`DaveConfig::passthrough_grace_secs`] only, then refused.
+//! - Media is refused ([`MediaError::NotReady`]) rather than sent in clear
+//!   while a call that requires DAVE has no key yet.
+//!
+//! Two places where the text of the protocol and its implementations
+//! differ, and what is done here:
+//!
+//! - Op 26: the protocol's table says `MLSMessage key_package_message`;
+//!   Discord's own libdave and davey both send a bare `KeyPackage`, which
+//!   is what Discord's gateway accepts. That is what is sent.
+//! - Op 30: every member a welcome names must be one that ops 11/13
+//!   announced (or us). The protocol requires this for add proposals;
+//!   libdave only logs it for welcomes. A welcome naming a stranger is
+//!   flagged with op 31, and the group is joined again.
+//! - Panics: davey's decoders (tls_codec) assert on some malformed input
+//!   in debug builds. Calls into davey that read server input or frames
+//!   run under `catch_unwind`, so such a panic becomes a typed error (and
+//!   op 31 for a commit or welcome); with `panic = "abort"` it still aborts.
 
 mod config;
 mod error;
