@@ -79,8 +79,8 @@
 //! - Media is refused ([`MediaError::NotReady`]) rather than sent in clear
 //!   while a call that requires DAVE has no key yet.
 //!
-//! Two places where the text of the protocol and its implementations
-//! differ, and what is done here:
+//! Where the text of the protocol, its implementations and this crate
+//! part ways, and what is done here:
 //!
 //! - Op 26: the protocol's table says `MLSMessage key_package_message`;
 //!   Discord's own libdave and davey both send a bare `KeyPackage`, which
