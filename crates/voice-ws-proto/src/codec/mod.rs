@@ -5,6 +5,7 @@
 
 mod client;
 mod error;
+mod fast_path;
 mod key;
 pub mod op;
 mod server;
