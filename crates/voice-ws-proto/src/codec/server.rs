@@ -22,8 +22,12 @@ pub fn decode(frame: Frame<'_>) -> Result<Incoming, DecodeError> {
 
 /// Decodes a JSON text frame `{"op":..,"d":..,"seq":..}` in one pass.
 ///
-/// Keys may come in any order and unknown keys are ignored. When `"d"`
-/// precedes `"op"` it is buffered as a `Value` first: correct, only slower.
+/// Keys may come in any order and unknown keys are ignored. The shapes
+/// voice servers send are read by a byte scanner that builds the typed
+/// message directly; any other text (escapes, `"d"` before `"op"`, an
+/// unknown opcode, malformed JSON) is read by serde_json, to the same
+/// result. When `"d"` precedes `"op"` it is buffered as a `Value` first:
+/// correct, only slower.
 pub fn decode_text(text: &str) -> Result<Incoming, DecodeError> {
     // The common shapes are scanned directly; everything else (and every
     // error) is serde's, which decodes the same text the same way.
