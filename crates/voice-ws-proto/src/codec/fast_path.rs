@@ -141,29 +141,38 @@ impl<'a> Scanner<'a> {
         if self.peek()? != b'"' {
             return self.uint();
         }
-        // `"` digits `"` in one loop: this runs for every id of a Clients
-        // Connect. Anything else in the string (an escape, a sign, nothing)
-        // is serde's.
+        // `"` digits `"`, eight digits at a time: this runs for every id
+        // of a Clients Connect. Anything else in the string (an escape, a
+        // sign, nothing) is serde's.
+        let bytes = self.text.as_bytes();
         let start = self.at + 1;
-        let rest = self.text.as_bytes().get(start..)?;
+        let mut at = start;
         let mut n: u64 = 0;
-        for (len, &b) in rest.iter().enumerate() {
-            let digit = b.wrapping_sub(b'0');
-            if digit <= 9 {
-                // Up to 19 digits cannot overflow; longer ones are checked below.
-                n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
-            } else if b == b'"' && len > 0 {
-                self.at = start + len + 1;
-                return if len <= 19 {
-                    Some(n)
-                } else {
-                    parse_decimal(self.text.get(start..start + len)?)
-                };
-            } else {
-                return None;
-            }
+        // Two words at most: 16 digits, then up to 3 more below, cannot overflow.
+        while at - start < 16 {
+            let Some(eight) = bytes.get(at..at + 8).and_then(eight_digits) else {
+                break;
+            };
+            n = n.wrapping_mul(100_000_000).wrapping_add(eight);
+            at += 8;
         }
-        None
+        loop {
+            let digit = bytes.get(at)?.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+            at += 1;
+        }
+        if bytes[at] != b'"' || at == start {
+            return None;
+        }
+        self.at = at + 1;
+        if at - start <= 19 {
+            Some(n)
+        } else {
+            parse_decimal(self.text.get(start..at)?)
+        }
     }
 
     /// Milliseconds as Hello sends them: an integer, or one with a fraction
@@ -582,6 +591,28 @@ fn special_byte(bytes: &[u8]) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// The value of eight ASCII digits (the first one most significant), or
+/// `None` if any byte is not a digit. Three multiplications instead of eight.
+fn eight_digits(chunk: &[u8]) -> Option<u64> {
+    const ZEROS: u64 = u64::from_ne_bytes([b'0'; 8]);
+    const HIGH_NIBBLES: u64 = u64::from_ne_bytes([0xF0; 8]);
+    let mut word = [0; 8];
+    word.copy_from_slice(chunk);
+    let x = u64::from_le_bytes(word);
+    // 0x30..=0x39: high nibble 3, and still 3 after adding 6.
+    let digits = x & HIGH_NIBBLES == ZEROS
+        && x.wrapping_add(u64::from_ne_bytes([6; 8])) & HIGH_NIBBLES == ZEROS;
+    if !digits {
+        return None;
+    }
+    // Byte i holds digit i; pairs, then quads, then the eight, without
+    // carries between lanes (each step's lanes stay below their width).
+    let x = x - ZEROS;
+    let x = (x * 10 + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x * 100 + (x >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((x.wrapping_mul(10_000) + (x >> 32)) & 0xFFFF_FFFF)
+}
+
 #[cfg(test)]
 mod tests {
     use super::decode;
@@ -612,6 +643,7 @@ mod tests {
         r#"{"op":11,"d":{"user_ids":["80351110224678912","1","18446744073709551615"]},"seq":4}"#,
         r#"{"op":11,"d":{"user_ids":[]}}"#,
         r#"{"op":11,"d":{"user_ids":[ "12" , 34 ]}}"#,
+        r#"{"op":11,"d":{"user_ids":["12345678","123456789","1234567890123456","12345678901234567","9999999999999999999","10000000000000000000"]}}"#,
         r#"{"op":13,"d":{"user_id":"80351110224678912"},"seq":5}"#,
         r#"{"op":21,"d":{"transition_id":7,"protocol_version":1},"seq":6}"#,
         r#"{"op":22,"d":{"transition_id":65535},"seq":7}"#,
@@ -654,6 +686,9 @@ mod tests {
         r#"{"op":5,"d":{"user_id":"","ssrc":1,"speaking":1}}"#,
         r#"{"op":11,"d":{"user_ids":["1",]}}"#,
         r#"{"op":11,"d":{"user_ids":["184467440737095516150"]}}"#,
+        r#"{"op":11,"d":{"user_ids":["18446744073709551616"]}}"#,
+        r#"{"op":11,"d":{"user_ids":["12345678a"]}}"#,
+        r#"{"op":11,"d":{"user_ids":["1234567812345678+"]}}"#,
         r#"{"op":13,"d":{"user_id":"1\u0032"}}"#,
         r#"{"op":24,"d":{"epoch":1,"x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}"#,
         "{\"op\":6,\"d\":{\"x\":\"\t\",\"t\":1}}",
@@ -672,6 +707,24 @@ mod tests {
         for text in COMMON {
             let fast = decode(text).unwrap_or_else(|| panic!("not on the fast path: {text}"));
             assert_eq!(decode_text_serde(text), Ok(fast), "{text}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_read_as_a_number() {
+        use super::eight_digits;
+        assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
+        assert_eq!(eight_digits(b"00000000"), Some(0));
+        assert_eq!(eight_digits(b"99999999"), Some(99_999_999));
+        assert_eq!(eight_digits(b"80351110"), Some(80_351_110));
+        for not_digits in [
+            b"1234567\"",
+            b"/1234567",
+            b"1234:678",
+            b"123456\x007",
+            b"1234567\xB9",
+        ] {
+            assert_eq!(eight_digits(not_digits), None, "{not_digits:?}");
         }
     }
 
