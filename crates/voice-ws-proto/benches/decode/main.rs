@@ -11,7 +11,11 @@
 //!   v4 form, fed `&str` as songbird does; only for the messages it parses.
 //!
 //! Binary frames are split at 64 B and 64 KiB (`slice`), next to a copy of
-//! the payload (`copy`) for scale. After criterion's own output, a table
+//! the payload (`copy`) for scale.
+//!
+//! Times are the bench thread's CPU time (`cpu_time.rs`), not wall time:
+//! this project's machine is shared, and wall time there moves with
+//! whatever else runs. After criterion's own output, a table
 //! with the ratios and the allocations per decode is printed (`report.rs`);
 //! BENCHMARKS.md at the repository root says how to read it.
 
@@ -20,12 +24,15 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion};
+
+use cpu_time::ThreadCpuTime;
 use serde::de::IgnoredAny;
 use voice_ws_proto::codec::{decode_binary, decode_text};
 
 #[allow(unsafe_code)] // a global allocator cannot be written without it
 mod allocations;
 mod corpus;
+mod cpu_time;
 mod report;
 
 use corpus::CORPUS;
@@ -39,7 +46,7 @@ fn serenity_parses(text: &str) -> bool {
     serde_json::from_str::<serenity_voice_model::Event>(text).is_ok()
 }
 
-fn json(c: &mut Criterion) {
+fn json(c: &mut Criterion<ThreadCpuTime>) {
     for message in &CORPUS {
         // A benchmark of a message that does not decode would measure the
         // error path instead.
@@ -62,7 +69,7 @@ fn json(c: &mut Criterion) {
     }
 }
 
-fn binary(c: &mut Criterion) {
+fn binary(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("binary_split");
     for (label, size) in report::BINARY_SIZES {
         // An op 29 (announce commit transition): header, transition id, commit.
@@ -85,6 +92,7 @@ fn main() {
     // `--test` run leaves the previous run's files in place).
     let started = SystemTime::now();
     let mut criterion = Criterion::default()
+        .with_measurement(ThreadCpuTime)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();

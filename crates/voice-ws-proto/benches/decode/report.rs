@@ -2,9 +2,10 @@
 //! ratios to the floor and to serenity-voice-model, the allocations per
 //! decode, the geometric mean over the v8 corpus, and the binary split.
 //!
-//! Times are criterion's median estimates of this run, read back from its
-//! `estimates.json` files; a benchmark that did not run in this run (a
-//! filter, `--test`) shows as `-`, never as an older figure.
+//! Times are criterion's median estimates of this run (CPU time of the
+//! bench thread), read back from its `estimates.json` files; a benchmark
+//! that did not run in this run (a filter, `--test`) shows as `-`, never
+//! as an older figure.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ pub(crate) fn print(started: SystemTime) {
         return;
     };
     println!();
-    println!("Decode, median ns per message (this run); allocations per decode");
+    println!("Decode, median CPU ns per message (this run); allocations per decode");
     println!();
     println!(
         "| message | bytes v8 | ours v8 | floor v8 | ours / floor | allocs ours | ours v4 | serenity v4 | ours / serenity | allocs serenity |"
