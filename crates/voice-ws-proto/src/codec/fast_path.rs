@@ -72,7 +72,7 @@ impl<'a> Scanner<'a> {
         (self.text.as_bytes().get(self.at..end)? == literal.as_bytes()).then(|| self.at = end)
     }
 
-    /// Consumes `null` if it comes next (after whitespace): `Some(true)`.
+    /// Consumes `null` if it comes next (after whitespace), and says so.
     fn null(&mut self) -> bool {
         self.ws();
         self.peek() == Some(b'n') && self.literal("null").is_some()
