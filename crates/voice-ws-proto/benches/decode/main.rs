@@ -11,7 +11,9 @@
 //!   v4 form, fed `&str` as songbird does; only for the messages it parses.
 //!
 //! Binary frames are split at 64 B and 64 KiB (`slice`), next to a copy of
-//! the payload (`copy`) for scale.
+//! the payload (`copy`) for scale. The report then measures the same
+//! contenders again in paired rounds (`paired.rs`), for ratios that hold
+//! while the load of a shared machine moves.
 //!
 //! Times are the bench thread's CPU time (`cpu_time.rs`), not wall time:
 //! this project's machine is shared, and wall time there moves with
@@ -33,6 +35,7 @@ use voice_ws_proto::codec::{decode_binary, decode_text};
 mod allocations;
 mod corpus;
 mod cpu_time;
+mod paired;
 mod report;
 
 use corpus::CORPUS;
@@ -99,5 +102,8 @@ fn main() {
     json(&mut criterion);
     binary(&mut criterion);
     criterion.final_summary();
-    report::print(started);
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
+    // then nothing is measured.
+    let measuring = std::env::args().any(|arg| arg == "--bench");
+    report::print(started, measuring);
 }

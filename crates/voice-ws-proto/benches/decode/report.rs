@@ -15,6 +15,7 @@ use voice_ws_proto::codec::decode_text;
 
 use crate::allocations;
 use crate::corpus::CORPUS;
+use crate::paired;
 
 /// The binary frame sizes benched, with their labels.
 pub(crate) const BINARY_SIZES: [(&str, usize); 2] = [("64B", 64), ("64KiB", 64 * 1024)];
@@ -59,7 +60,7 @@ fn times(r: Option<f64>) -> String {
     r.map_or_else(|| "-".to_owned(), |r| format!("{r:.2}×"))
 }
 
-pub(crate) fn print(started: SystemTime) {
+pub(crate) fn print(started: SystemTime, paired: bool) {
     let Some(dir) = criterion_dir() else {
         println!("decode report: criterion's output folder not found");
         return;
@@ -113,6 +114,9 @@ pub(crate) fn print(started: SystemTime) {
             (log_sum / f64::from(counted)).exp()
         );
     }
+    if paired {
+        print_paired();
+    }
     println!();
     println!("| binary split | 64 B | 64 KiB |");
     println!("|---|---:|---:|");
@@ -122,4 +126,36 @@ pub(crate) fn print(started: SystemTime) {
         });
         println!("| {function} (ns) | {} | {} |", ns(small), ns(large));
     }
+}
+
+/// The same contenders in paired rounds (`paired.rs`): the ratios that
+/// hold when the machine's load moves during the run.
+fn print_paired() {
+    println!();
+    println!("Paired rounds: median CPU ns per message, ratios taken within each round");
+    println!();
+    println!(
+        "| message | ours v8 | floor v8 | ours / floor | ours v4 | serenity v4 | ours / serenity |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut log_sum = 0.0;
+    for message in &CORPUS {
+        let serenity_parses =
+            serde_json::from_str::<serenity_voice_model::Event>(message.v4).is_ok();
+        let p = paired::measure(message, serenity_parses);
+        log_sum += p.to_floor.ln();
+        let (serenity, to_serenity) = match p.serenity_v4 {
+            Some((t, r)) => (format!("{t:.1}"), format!("{r:.2}×")),
+            None => ("rejects it".to_owned(), "-".to_owned()),
+        };
+        println!(
+            "| {} | {:.1} | {:.1} | {:.2}× | {:.1} | {serenity} | {to_serenity} |",
+            message.name, p.ours_v8, p.floor_v8, p.to_floor, p.ours_v4,
+        );
+    }
+    println!();
+    println!(
+        "geometric mean of ours / floor over the v8 corpus (paired): {:.2}×",
+        (log_sum / CORPUS.len() as f64).exp()
+    );
 }
