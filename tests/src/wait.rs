@@ -196,7 +196,8 @@ pub async fn through_zombie_to_resumed(events: &mut EventStream) -> (Vec<Event>,
         seen.get(zombie + 1),
         Some(&Event::Disconnected {
             code: Some(CloseCode::RESUMABLE),
-            by_self: true
+            by_self: true,
+            lost: None,
         }),
         "{seen:#?}"
     );

@@ -25,7 +25,8 @@ Events (timeline line; the --json \"event\" field):
   message              any other server message (op, seq)
   heartbeat_ack        a heartbeat was answered; its round-trip time
   zombified            a heartbeat went unanswered -> nothing to do: the client resumes by itself
-  disconnected         a socket ended (close code, by us or by the server); what follows says why
+  disconnected         a socket ended: its close code, by us or by the server; without a close
+                       frame, why (eof, reset, stalled, tls, protocol, io)
   connect_failed       a socket could not be opened, and why (refused, dns, tls, upgrade_rejected,
                        timed_out, io) -> a tls certificate problem: trust the CA with DriverConfig::tls
   reconnecting         a new socket after the delay shown (resume or identify) -> nothing to do
@@ -44,18 +45,24 @@ Events (timeline line; the --json \"event\" field):
                        next session if still wanted
   invalid_frame        a frame could not be decoded; the socket stays up
 
+With --ip-discovery, three lines of the application's own (not gateway events):
+  ip_discovery         after Ready: our address and port as the voice server's UDP side sees them
+  select_protocol      Select Protocol sent with that address, port and the first mode offered
+  media_sent           after Session Description: five encrypted Opus silence frames sent
+
 connect exits 1 after session_invalidated, fatal, or stopped with a close code.
 
-Numbers: time is seconds since start with 3 decimals (1.234s); delays and the heartbeat
-interval are whole milliseconds; rtt is milliseconds with one decimal (0.4 ms) in the
-timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
+Numbers: time is seconds since start with 3 decimals (1.234s); the heartbeat interval and
+delays under a second are whole milliseconds, longer delays seconds with one decimal (2.5 s);
+rtt is milliseconds with one decimal (0.4 ms) in the timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
 (rounded to the nearest millisecond) and rtt_us (whole microseconds, for sub-millisecond RTT).";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the built-in simulator and play a scripted ~10 s session against
-    /// it: handshake, heartbeats with RTT, DAVE frames, zombie and resume,
+    /// it: handshake, IP discovery and Select Protocol, five encrypted
+    /// silence frames, heartbeats with RTT, DAVE frames, zombie and resume,
     /// 4015 and resume, 4014 and stop. Exits 0 only if every expected
     /// transition happened.
     Demo(DemoArgs),
@@ -89,6 +96,10 @@ pub(crate) struct ConnectArgs {
     /// The guild (or call) id.
     #[arg(long)]
     pub(crate) server_id: String,
+    /// The voice channel id from VOICE_STATE_UPDATE (the DAVE group; the
+    /// voice gateway itself does not ask for it).
+    #[arg(long, default_value = "")]
+    pub(crate) channel_id: String,
     /// Your user id.
     #[arg(long)]
     pub(crate) user_id: String,
@@ -104,6 +115,16 @@ pub(crate) struct ConnectArgs {
     /// Permit ws:// (no TLS) to a loopback address, for local testing.
     #[arg(long)]
     pub(crate) allow_insecure: bool,
+    /// Give up on a socket that has not opened after this many
+    /// milliseconds (DNS, TCP, TLS and the upgrade together).
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) connect_timeout_ms: u64,
+    /// Finish the join as a voice client does: after Ready, UDP IP
+    /// discovery on Ready's address and Select Protocol with the address
+    /// learned (first mode offered); after Session Description, five
+    /// encrypted Opus silence frames.
+    #[arg(long)]
+    pub(crate) ip_discovery: bool,
 }
 
 /// `voice-ws sim`.

@@ -27,8 +27,14 @@ pub(crate) fn event_json(event: &Event) -> Value {
             json!({"event": "heartbeat_ack", "rtt_ms": ms(*rtt), "rtt_us": units::us(*rtt)})
         }
         Event::Zombified => json!({"event": "zombified"}),
-        Event::Disconnected { code, by_self } => json!({
+        Event::Disconnected {
+            code,
+            by_self,
+            lost,
+        } => json!({
             "event": "disconnected", "code": code.map(|c| c.0), "by_self": by_self,
+            "lost": lost.as_ref().map(|l| l.kind()),
+            "reason": lost.as_ref().map(ToString::to_string),
         }),
         Event::ConnectFailed { error } => json!({
             "event": "connect_failed", "kind": error.kind(), "reason": error.to_string(),
@@ -79,7 +85,10 @@ pub(crate) fn event_text(event: &Event) -> String {
         }
         Event::HeartbeatAck { rtt } => format!("heartbeat ack, rtt {} ms", units::ms_1dp(*rtt)),
         Event::Zombified => "ZOMBIE: heartbeat unanswered".into(),
-        Event::Disconnected { code, by_self } => format!(
+        Event::Disconnected {
+            lost: Some(loss), ..
+        } => format!("disconnected: {loss}"),
+        Event::Disconnected { code, by_self, .. } => format!(
             "disconnected: {} ({})",
             code.map_or("no close frame".into(), |c| c.to_string()),
             if *by_self { "by us" } else { "by server" }
@@ -90,8 +99,8 @@ pub(crate) fn event_text(event: &Event) -> String {
             delay,
             resume,
         } => format!(
-            "reconnecting: attempt {attempt} in {} ms, {}",
-            ms(*delay),
+            "reconnecting: attempt {attempt} in {}, {}",
+            units::delay(*delay),
             if *resume { "resume" } else { "identify" }
         ),
         Event::SessionInvalidated { code, reason } => format!(

@@ -1,7 +1,7 @@
 //! `voice-ws sim`: the simulator on its own, for any client.
 
 use crate::output::say;
-use voice_ws_sim::{Sim, scenario};
+use voice_ws_sim::{Sim, UdpLog, scenario};
 
 use crate::args::SimArgs;
 
@@ -30,12 +30,49 @@ pub(crate) async fn run(args: &SimArgs) -> Result<(), String> {
         "  endpoint: {}  (ws:// only: tell your client to allow plain ws to loopback)",
         sim.endpoint()
     );
+    say!(
+        "  udp:      {}  (Ready's ip and port: IP discovery and media)",
+        sim.udp_addr()
+    );
     say!("press Ctrl-C to stop");
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     let connections = sim.connections();
     say!("served {} connection(s)", connections.len());
+    for line in udp_summary(&sim.udp()) {
+        say!("{line}");
+    }
     sim.shutdown().await;
     Ok(())
+}
+
+/// What arrived over UDP, as lines: the totals, then one line per SSRC.
+/// The README's "Test your bot against voice-ws sim" explains each count.
+pub(crate) fn udp_summary(log: &UdpLog) -> Vec<String> {
+    let mut lines = vec![format!(
+        "udp: {} ip discovery, {} keepalives, {} rtcp, {} malformed, {} for an unknown ssrc",
+        log.discovery_requests, log.keepalives, log.rtcp, log.malformed, log.unknown_ssrc
+    )];
+    for s in &log.streams {
+        let mut line = format!(
+            "  ssrc {}: {}, {} discovery, {} packets, {} decrypted, {} failed, {} nonce not increasing, {} before speaking",
+            s.ssrc,
+            s.mode.as_deref().unwrap_or("no session description"),
+            s.discovery_requests,
+            s.packets,
+            s.decrypted,
+            s.failed,
+            s.nonce_not_increasing,
+            s.before_speaking
+        );
+        if s.dave_protocol_version > 0 {
+            line.push_str(&format!(
+                "; dave v{}: {} protocol frames, {} silence, {} invalid",
+                s.dave_protocol_version, s.dave_frames, s.dave_silence, s.dave_invalid
+            ));
+        }
+        lines.push(line);
+    }
+    lines
 }

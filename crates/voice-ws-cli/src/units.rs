@@ -33,6 +33,16 @@ pub(crate) fn secs_1dp(d: Duration) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
+/// A wait as a person reads it: whole milliseconds under a second
+/// (`411 ms`), seconds with one decimal from there (`2.5 s`).
+pub(crate) fn delay(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", ms(d))
+    } else {
+        format!("{} s", secs_1dp(d))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +62,9 @@ mod tests {
         assert_eq!(secs_3dp(Duration::from_millis(5)), "0.005s");
         assert_eq!(secs_1dp(Duration::from_millis(10_260)), "10.3");
         assert_eq!(ms(Duration::MAX), u64::MAX);
+        assert_eq!(delay(Duration::from_micros(410_791)), "411 ms");
+        assert_eq!(delay(Duration::from_millis(999)), "999 ms");
+        assert_eq!(delay(Duration::from_millis(2_523)), "2.5 s");
+        assert_eq!(delay(Duration::from_secs(1)), "1.0 s");
     }
 }

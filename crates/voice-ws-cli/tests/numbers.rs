@@ -3,49 +3,11 @@
 //! `connect --help` says what to do about the events that need action.
 //! Only 127.0.0.1 is used; every child is killed after a bounded time.
 
-use std::io::Read;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_voice-ws");
+mod common;
 
-/// Runs `args`, letting it exit by itself or killing it after `limit`;
-/// returns its stdout.
-fn run_for(args: &[&str], limit: Duration) -> String {
-    let mut child: Child = Command::new(BIN)
-        .args(args)
-        .env("DISCORD_VOICE_TOKEN", "not-a-real-token")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn voice-ws");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let reader = thread::spawn(move || {
-        let mut out = String::new();
-        stdout.read_to_string(&mut out).expect("read stdout");
-        out
-    });
-    let deadline = Instant::now() + limit;
-    while child.try_wait().expect("try_wait").is_none() {
-        if Instant::now() >= deadline {
-            child.kill().expect("kill");
-            child.wait().expect("wait");
-            break;
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    reader.join().expect("reader")
-}
-
-/// A port on 127.0.0.1 where nothing listens (bound, then released).
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
+use common::{closed_port, run_for};
 
 fn connect_args(port: u16, json: bool) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -129,16 +91,21 @@ fn connect_to_a_closed_port_prints_whole_milliseconds() {
         .collect();
     assert!(attempts.len() >= 2, "{out}");
     for line in attempts {
-        // "reconnecting: attempt N in <whole> ms, identify"
+        // "reconnecting: attempt N in <whole> ms, identify", or from a
+        // second on "in <s.d> s" (one decimal).
         let delay = line
             .split(" in ")
             .nth(1)
-            .and_then(|r| r.split(" ms").next());
-        let delay = delay.unwrap_or_else(|| panic!("no delay in {line:?}"));
-        assert!(
-            delay.parse::<u64>().is_ok(),
-            "delay {delay:?} is not whole ms: {line}"
-        );
+            .and_then(|r| r.split(',').next())
+            .unwrap_or_else(|| panic!("no delay in {line:?}"));
+        let readable = match delay.split_once(' ') {
+            Some((n, "ms")) => n.parse::<u64>().is_ok_and(|n| n < 1000),
+            Some((n, "s")) => n
+                .split_once('.')
+                .is_some_and(|(s, d)| s.parse::<u64>().is_ok() && d.len() == 1),
+            _ => false,
+        };
+        assert!(readable, "delay {delay:?} is not whole ms or s.d: {line}");
         // The time column: seconds with exactly three decimals.
         let time = line.split_whitespace().next().expect("time");
         let (secs, frac) = time.trim_end_matches('s').split_once('.').expect("1.234s");

@@ -166,6 +166,7 @@ struct Harness {
 fn credentials(n: u32, dave: u16) -> Credentials {
     Credentials {
         server_id: SERVER_ID.into(),
+        channel_id: "127121515262115840".into(),
         user_id: USER_ID.into(),
         session_id: format!("session{n}"),
         token: wire::token(n).into(),
@@ -621,7 +622,7 @@ impl Harness {
     fn check_policy(&mut self, event: &Event) {
         let max = self.s.config().max_reconnect_attempts;
         match *event {
-            Event::Disconnected { code, by_self } => {
+            Event::Disconnected { code, by_self, .. } => {
                 if self.replacing || self.app_closed {
                     return;
                 }

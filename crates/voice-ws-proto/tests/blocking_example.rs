@@ -32,6 +32,7 @@ fn start_sim(plans: Vec<ConnectionPlan>) -> (tokio::runtime::Runtime, Sim) {
 fn credentials(sim: &Sim) -> Credentials {
     Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: "blocking-session".into(),
         token: "blocking-token".into(),
@@ -79,7 +80,7 @@ fn label(event: &Event) -> String {
         Event::Resumed => "resumed".into(),
         Event::HeartbeatAck { .. } => "ack".into(),
         Event::Zombified => "zombie".into(),
-        Event::Disconnected { code, by_self } => {
+        Event::Disconnected { code, by_self, .. } => {
             let side = if *by_self { "by us" } else { "by server" };
             format!("closed {:?} {side}", code.map(|c| c.0))
         }

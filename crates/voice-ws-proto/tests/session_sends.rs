@@ -485,7 +485,8 @@ fn an_owner_that_stops_reading_gets_no_new_socket_until_it_reads_again() {
     assert!(events.len() <= 4 + 3, "queue stayed bounded: {events:?}");
     assert!(events.contains(&Event::Disconnected {
         code: Some(CloseCode(4000)),
-        by_self: true
+        by_self: true,
+        lost: None,
     }));
     // Once it reads again, the session reconnects and resumes.
     d.advance(c_backoff_step());

@@ -79,7 +79,7 @@ pub use tungstenite;
 pub use voice_ws_proto as proto;
 pub use voice_ws_proto::{
     ClientMessage, CloseCode, ConnectError, Credentials, Endpoint, Event, Invalidation, Phase,
-    SendError, SessionConfig, State, Stats, Token,
+    SendError, SessionConfig, SocketLoss, State, Stats, Token,
 };
 
 use std::future::Future;

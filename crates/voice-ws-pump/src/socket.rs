@@ -16,7 +16,7 @@ use tungstenite::error::{CapacityError, Error as WsError, UrlError};
 use tungstenite::handshake::client::Request;
 use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{Message, Utf8Bytes};
-use voice_ws_proto::{ConnectError, Transmit};
+use voice_ws_proto::{ConnectError, SocketLoss, Transmit};
 
 use crate::{BoxFuture, Runtime};
 
@@ -141,14 +141,17 @@ pub(crate) fn classify(error: &WsError) -> ConnectError {
     }
 }
 
-fn classify_io(error: &io::Error) -> ConnectError {
-    if let Some(tls) = error
+/// The TLS library's reason, when rustls is what failed under `error`.
+fn tls_reason(error: &io::Error) -> Option<String> {
+    error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        return ConnectError::Tls {
-            reason: tls.to_string(),
-        };
+        .map(ToString::to_string)
+}
+
+fn classify_io(error: &io::Error) -> ConnectError {
+    if let Some(reason) = tls_reason(error) {
+        return ConnectError::Tls { reason };
     }
     let message = error.to_string();
     match error.kind() {
@@ -160,6 +163,36 @@ fn classify_io(error: &io::Error) -> ConnectError {
             ConnectError::Dns { reason: message }
         }
         _ => ConnectError::Io { message },
+    }
+}
+
+/// Why an open socket failed, for [`Session::handle_lost`]: the same
+/// sources as [`classify`], seen after the handshake.
+///
+/// [`Session::handle_lost`]: voice_ws_proto::Session::handle_lost
+pub(crate) fn loss(error: &WsError) -> SocketLoss {
+    match error {
+        WsError::ConnectionClosed | WsError::AlreadyClosed => SocketLoss::Eof,
+        WsError::Protocol(_) | WsError::Utf8(_) => SocketLoss::Protocol {
+            message: error.to_string(),
+        },
+        WsError::Io(io) => {
+            if let Some(reason) = tls_reason(io) {
+                return SocketLoss::Tls { reason };
+            }
+            match io.kind() {
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe => SocketLoss::Reset,
+                io::ErrorKind::UnexpectedEof => SocketLoss::Eof,
+                _ => SocketLoss::Io {
+                    message: io.to_string(),
+                },
+            }
+        }
+        other => SocketLoss::Io {
+            message: other.to_string(),
+        },
     }
 }
 
@@ -184,7 +217,7 @@ pub(crate) enum SocketRead {
     /// A message or frame over `max_message_size`, refused unread.
     Oversized(usize),
     /// EOF, reset, or any other read or write error: no close frame.
-    Ended,
+    Ended(SocketLoss),
 }
 
 /// An open WebSocket and the messages waiting to be written to it.
@@ -240,7 +273,7 @@ where
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<SocketRead> {
         if let Poll::Ready(Err(error)) = self.poll_write(cx) {
             tracing::debug!(%error, "socket write failed");
-            return Poll::Ready(SocketRead::Ended);
+            return Poll::Ready(SocketRead::Ended(loss(&error)));
         }
         loop {
             let read = match ready!(self.ws.poll_next_unpin(cx)) {
@@ -254,11 +287,11 @@ where
                     SocketRead::Oversized(size)
                 }
                 Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) | None => {
-                    SocketRead::Ended
+                    SocketRead::Ended(SocketLoss::Eof)
                 }
                 Some(Err(error)) => {
                     tracing::debug!(%error, "socket read failed");
-                    SocketRead::Ended
+                    SocketRead::Ended(loss(&error))
                 }
             };
             return Poll::Ready(read);

@@ -22,7 +22,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tracing::{Span, debug, error, info, trace, warn};
 use tungstenite::{Error as WsError, Message};
-use voice_ws_proto::{Event, Frame, Outgoing, Session, Transmit};
+use voice_ws_proto::{Event, Frame, Outgoing, Session, SocketLoss, Transmit};
 
 use crate::Runtime;
 use crate::clock::Clock;
@@ -314,7 +314,7 @@ impl<R: Runtime> Worker<R> {
             Input::Timeout => self.session.handle_timeout(self.now()),
             // The drain that follows delivers what the core holds.
             Input::Room => {}
-            Input::Overflowed => self.session.handle_close(self.now(), None),
+            Input::Overflowed => self.session.handle_lost(self.now(), SocketLoss::Stalled),
         }
     }
 
@@ -369,7 +369,7 @@ impl<R: Runtime> Worker<R> {
         };
         if socket.reported {
             // Already reported closed: only its end matters, to drop it.
-            if matches!(read, SocketRead::Ended) {
+            if matches!(read, SocketRead::Ended(_)) {
                 self.socket = None;
             }
             return;
@@ -394,10 +394,10 @@ impl<R: Runtime> Worker<R> {
                 socket.reported = true;
                 self.session.handle_close(now, code);
             }
-            SocketRead::Ended => {
-                debug!("socket ended without a close frame");
+            SocketRead::Ended(loss) => {
+                debug!(kind = loss.kind(), "socket ended without a close frame");
                 self.socket = None;
-                self.session.handle_close(now, None);
+                self.session.handle_lost(now, loss);
             }
         }
     }
@@ -494,9 +494,14 @@ impl<R: Runtime> Worker<R> {
             Event::Ready(ready) => info!(ssrc = ready.ssrc, "ready"),
             Event::Resumed => info!(seq, "resumed"),
             Event::Zombified => warn!(seq, "zombied: heartbeat not acknowledged"),
-            Event::Disconnected { code, by_self } => {
-                info!(code = ?code.map(|c| c.0), by_self, "disconnected");
-            }
+            Event::Disconnected {
+                code,
+                by_self,
+                lost,
+            } => match lost {
+                Some(loss) => info!(by_self, lost = %loss, "disconnected"),
+                None => info!(code = ?code.map(|c| c.0), by_self, "disconnected"),
+            },
             Event::Reconnecting {
                 attempt,
                 delay,

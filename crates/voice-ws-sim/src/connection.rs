@@ -326,7 +326,19 @@ impl Conn {
             // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
             // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            5 | 23 | 31 => Ok(()),
+            5 => {
+                // Media is allowed once a Speaking with a non-zero mode came.
+                if let Some(bound) = &self.session {
+                    if d.get("speaking")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|s| s != 0)
+                    {
+                        self.state.udp.speaking(bound.ssrc);
+                    }
+                }
+                Ok(())
+            }
+            23 | 31 => Ok(()),
             // Anything else, server-to-client ops included (already recorded).
             _ => self.close(UNKNOWN_OPCODE).await,
         }
@@ -365,6 +377,7 @@ impl Conn {
             dave_protocol_version: dave,
         };
         let bound = self.state.identify(self.index, self.tx.clone(), identity);
+        self.state.udp.expect(bound.ssrc);
         self.session = Some(bound.clone());
         self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
@@ -496,6 +509,10 @@ impl Conn {
             },
         };
         let description = wire::session_description(mode, bound.ssrc, bound.dave_protocol_version);
+        let key = wire::secret_key(bound.ssrc);
+        self.state
+            .udp
+            .describe(bound.ssrc, mode, &key, bound.dave_protocol_version);
         self.send_auto(Message::text(description)).await
     }
 

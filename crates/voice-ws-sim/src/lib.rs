@@ -41,6 +41,14 @@
 //!
 //! A Resume without `seq_ack` is resumed without replay (pre-v8).
 //!
+//! Ready advertises the sim's UDP socket ([`Sim::udp_addr`], also on
+//! 127.0.0.1), so a complete client can finish joining: it answers Discord's
+//! IP discovery request, echoes keepalives, and after Session Description
+//! decrypts each RTP packet with the session's key
+//! (`aead_aes256_gcm_rtpsize`, `aead_xchacha20_poly1305_rtpsize`), checking
+//! the DAVE frame footer when the call is E2EE. It only counts what arrives
+//! ([`Sim::udp`], [`UdpLog`]); it sends no media.
+//!
 //! ```
 //! use std::time::Duration;
 //! use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
@@ -54,6 +62,7 @@
 //!     .with_plan(ConnectionPlan::new().then(Trigger::AfterHeartbeats(3), Action::Close(4015)));
 //! let sim = Sim::start(config).await?;
 //! println!("connect a client to {}", sim.url());
+//! println!("Ready sends it to UDP {} for IP discovery and media", sim.udp_addr());
 //!
 //! // Replayable messages get the session's next seq and are kept for resume.
 //! sim.push(ServerPush::dave_external_sender(b"mls"));
@@ -61,6 +70,7 @@
 //! let connected = sim.wait_for_connections(1, Duration::from_millis(10)).await;
 //! assert!(!connected); // nobody connected in this example
 //! assert!(sim.connections().is_empty());
+//! assert_eq!(sim.udp().discovery_requests, 0);
 //! sim.shutdown().await;
 //! # Ok(())
 //! # }
@@ -79,6 +89,7 @@ mod sim;
 mod state;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod udp;
 mod wire;
 
 pub use config::{RateLimit, SimConfig, StartSeq};
@@ -86,3 +97,4 @@ pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};
 pub use sim::Sim;
+pub use udp::{StreamLog, UdpLog};

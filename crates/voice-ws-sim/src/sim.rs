@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -16,6 +16,7 @@ use crate::connection;
 use crate::push::ServerPush;
 use crate::record::ConnectionLog;
 use crate::state::SimState;
+use crate::udp::{self, UdpLog};
 
 /// A running local voice gateway.
 ///
@@ -25,6 +26,7 @@ use crate::state::SimState;
 pub struct Sim {
     state: Arc<SimState>,
     addr: SocketAddr,
+    udp_addr: SocketAddr,
     accepted: watch::Receiver<usize>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -39,8 +41,9 @@ impl std::fmt::Debug for Sim {
 }
 
 impl Sim {
-    /// Binds `127.0.0.1:config.port` and spawns the accept loop on the current
-    /// tokio runtime.
+    /// Binds `127.0.0.1:config.port` (TCP) and a UDP socket on 127.0.0.1 (any
+    /// free port, the one Ready advertises), and spawns the accept loop and
+    /// the UDP receiver on the current tokio runtime.
     ///
     /// # Errors
     /// When binding fails, or when called outside a tokio runtime.
@@ -48,14 +51,17 @@ impl Sim {
         let runtime = Handle::try_current().map_err(io::Error::other)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
         let addr = listener.local_addr()?;
-        let (state, accepted) = SimState::new(config, addr.port());
+        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let udp_addr = udp.local_addr()?;
+        let (state, accepted) = SimState::new(config, udp_addr.port());
         let state = Arc::new(state);
         let (stop, stopped) = oneshot::channel();
-        let task = runtime.spawn(accept_loop(listener, state.clone(), stopped));
-        debug!(%addr, "voice gateway sim listening");
+        let task = runtime.spawn(accept_loop(listener, udp, state.clone(), stopped));
+        debug!(%addr, %udp_addr, "voice gateway sim listening");
         Ok(Sim {
             state,
             addr,
+            udp_addr,
             accepted,
             stop: Some(stop),
             task: Some(task),
@@ -75,6 +81,18 @@ impl Sim {
     /// `ws://127.0.0.1:PORT/?v=8`.
     pub fn url(&self) -> String {
         format!("ws://{}/?v=8", self.addr)
+    }
+
+    /// The UDP address Ready advertises (127.0.0.1, a port of its own): IP
+    /// discovery and media go there.
+    pub fn udp_addr(&self) -> SocketAddr {
+        self.udp_addr
+    }
+
+    /// Snapshot of what arrived on the UDP socket so far: IP discovery,
+    /// keepalives, and each session's media, decrypted and counted.
+    pub fn udp(&self) -> UdpLog {
+        self.state.udp.snapshot()
     }
 
     /// The configuration it runs with.
@@ -118,12 +136,21 @@ impl Sim {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<SimState>, mut stop: oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: TcpListener,
+    udp: UdpSocket,
+    state: Arc<SimState>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let mut connections = JoinSet::new();
+    // Runs here, so that it stops with the accept loop.
+    let udp = udp::serve(udp, state.clone());
+    tokio::pin!(udp);
     loop {
         tokio::select! {
             // Fires on shutdown() and when the Sim is dropped.
             _ = &mut stop => break,
+            never = &mut udp => match never {},
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
                     let index = state.open(peer);

@@ -16,11 +16,15 @@ use crate::config::SimConfig;
 use crate::push::ServerPush;
 use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
 use crate::session::{GatewaySession, Live};
+use crate::udp::MediaSink;
 
 /// Everything the sim knows: connection logs, sessions, the push target.
 pub(crate) struct SimState {
     pub(crate) config: SimConfig,
+    /// The UDP port Ready advertises.
     pub(crate) port: u16,
+    /// What arrives on that port.
+    pub(crate) udp: MediaSink,
     start: Instant,
     registry: Mutex<Registry>,
     accepted: watch::Sender<usize>,
@@ -94,6 +98,7 @@ impl SimState {
         let state = Self {
             config,
             port,
+            udp: MediaSink::default(),
             start: Instant::now(),
             registry: Mutex::new(Registry::default()),
             accepted,

@@ -15,7 +15,7 @@ use common::{
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
 use voice_ws_tokio::proto::codec::{DecodeError, Identify, Incoming, ServerMessage, Speaking};
 use voice_ws_tokio::{
-    ClientMessage, CloseCode, Endpoint, Event, Invalidation, Phase, SendError, spawn,
+    ClientMessage, CloseCode, Endpoint, Event, Invalidation, Phase, SendError, SocketLoss, spawn,
 };
 
 async fn sim(plans: Vec<ConnectionPlan>) -> Sim {
@@ -104,7 +104,8 @@ async fn zombie_drops_the_socket_and_resumes() {
         seen[zombie + 1],
         Event::Disconnected {
             code: Some(CloseCode::RESUMABLE),
-            by_self: true
+            by_self: true,
+            lost: None,
         }
     );
     assert!(seen.iter().any(|e| matches!(
@@ -160,7 +161,8 @@ async fn server_reset_without_close_frame_resumes() {
     let seen = until(&mut events, is_resumed).await;
     assert!(seen.contains(&Event::Disconnected {
         code: None,
-        by_self: false
+        by_self: false,
+        lost: Some(SocketLoss::Reset),
     }));
     assert_eq!(sim.connections()[1].received_ops()[0], 7);
 }
@@ -174,7 +176,8 @@ async fn close_4014_stops_without_reconnecting() {
     let code = Some(CloseCode::DISCONNECTED);
     assert!(seen.contains(&Event::Disconnected {
         code,
-        by_self: false
+        by_self: false,
+        lost: None,
     }));
     assert_eq!(seen.last(), Some(&Event::Stopped { code }));
     assert!(!seen.iter().any(|e| matches!(e, Event::Reconnecting { .. })));
@@ -232,7 +235,8 @@ async fn oversized_message_is_refused_unread_and_the_session_resumes() {
     })));
     assert!(seen.contains(&Event::Disconnected {
         code: Some(CloseCode::MESSAGE_TOO_BIG),
-        by_self: true
+        by_self: true,
+        lost: None,
     }));
 }
 
@@ -364,7 +368,8 @@ async fn graceful_close_sends_1000_and_stops() {
     let code = Some(CloseCode::NORMAL);
     assert!(seen.contains(&Event::Disconnected {
         code,
-        by_self: true
+        by_self: true,
+        lost: None,
     }));
     assert_eq!(seen.last(), Some(&Event::Stopped { code }));
     eventually("the server saw our close", || {

@@ -42,7 +42,8 @@ pub async fn refused_resume_waits_for_new_credentials(driver: &impl Driver) {
         seen[seen.len() - 2],
         Event::Disconnected {
             code,
-            by_self: false
+            by_self: false,
+            lost: None,
         },
         "{seen:#?}"
     );

@@ -33,7 +33,8 @@ pub async fn graceful_close(driver: &impl Driver) {
     assert!(
         seen.contains(&Event::Disconnected {
             code,
-            by_self: true
+            by_self: true,
+            lost: None,
         }),
         "{seen:#?}"
     );

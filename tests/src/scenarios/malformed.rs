@@ -129,7 +129,8 @@ pub async fn oversized_frame_closes_1009_and_resumes(driver: &impl Driver) {
         seen[invalid + 1],
         Event::Disconnected {
             code: Some(CloseCode::MESSAGE_TOO_BIG),
-            by_self: true
+            by_self: true,
+            lost: None,
         },
         "{seen:#?}"
     );

@@ -59,7 +59,8 @@ pub async fn seq_ack_is_what_was_received(driver: &impl Driver) {
     assert!(
         seen.contains(&Event::Disconnected {
             code: Some(CloseCode::VOICE_SERVER_CRASHED),
-            by_self: false
+            by_self: false,
+            lost: None,
         }),
         "{seen:#?}"
     );

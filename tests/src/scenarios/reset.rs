@@ -1,6 +1,6 @@
 //! A TCP reset (no close frame): resume.
 
-use voice_ws_proto::Event;
+use voice_ws_proto::{Event, SocketLoss};
 use voice_ws_sim::{Action, ConnectionPlan, Trigger};
 
 use crate::{
@@ -11,7 +11,8 @@ use crate::{
 
 /// Connection 0 sends seq 0 after Ready and is reset at the TCP level after
 /// the second heartbeat. The application sees Disconnected{code: None,
-/// by_self: false} (no zombie, no close frame from either side), then
+/// by_self: false, lost: Reset} (no zombie, no close frame from either
+/// side, and the reason says the connection was reset), then
 /// Reconnecting{resume}; connection 1 opens with Resume (`seq_ack` 0) and
 /// Resumed follows, with nothing replayed twice.
 pub async fn reset_resumes(driver: &impl Driver) {
@@ -29,9 +30,10 @@ pub async fn reset_resumes(driver: &impl Driver) {
             *e == Event::Disconnected {
                 code: None,
                 by_self: false,
+                lost: Some(SocketLoss::Reset),
             }
         })
-        .unwrap_or_else(|| panic!("Disconnected without a code: {seen:#?}"));
+        .unwrap_or_else(|| panic!("Disconnected by a reset, without a code: {seen:#?}"));
     assert_eq!(resume_attempt(&seen[drop + 1]), Some(1), "{seen:#?}");
     assert!(!seen.contains(&Event::Zombified), "{seen:#?}");
     assert_eq!(message_seqs(&seen), [Some(0)], "{seen:#?}");

@@ -29,7 +29,8 @@ pub async fn close_4015_resumes(driver: &impl Driver) {
         seen.last(),
         Some(&Event::Disconnected {
             code: Some(CloseCode::VOICE_SERVER_CRASHED),
-            by_self: false
+            by_self: false,
+            lost: None,
         })
     );
     assert_eq!(message_seqs(&seen), [Some(0)], "{seen:#?}");

@@ -29,6 +29,7 @@ pub async fn close_4014_stops(driver: &impl Driver) {
         *e == Event::Disconnected {
             code,
             by_self: false,
+            lost: None,
         }
     });
     assert!(ready.is_some() && ready < closed, "{seen:#?}");

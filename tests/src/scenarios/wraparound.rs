@@ -23,7 +23,8 @@ pub async fn wraparound_resume(driver: &impl Driver) {
         seen.last(),
         Some(&Event::Disconnected {
             code: Some(CloseCode::VOICE_SERVER_CRASHED),
-            by_self: false
+            by_self: false,
+            lost: None,
         })
     );
     assert_eq!(

@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use crate::close_code::CloseCode;
 use crate::codec::{ClientMessage, DecodeError, Incoming, Ready, SessionDescription};
-use crate::session::{ConnectError, Invalidation};
+use crate::session::{ConnectError, Invalidation, SocketLoss};
 
 /// Something the application should know, in the order it happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +42,9 @@ pub enum Event {
         code: Option<CloseCode>,
         /// Whether we closed it.
         by_self: bool,
+        /// Why it ended, when it ended without a close frame and the
+        /// driver knew (EOF, reset, TLS, a protocol error).
+        lost: Option<SocketLoss>,
     },
     /// A requested socket could not be opened (the driver's reason, or the
     /// connect timeout). A `Reconnecting` or `SessionInvalidated` follows.

@@ -12,6 +12,7 @@ mod event;
 mod invalidation;
 mod phase;
 mod resume_loop;
+mod socket_loss;
 mod timer;
 
 pub use config::SessionConfig;
@@ -21,6 +22,7 @@ pub use endpoint::{Endpoint, EndpointError};
 pub use event::{Event, Outgoing};
 pub use invalidation::Invalidation;
 pub use phase::Phase;
+pub use socket_loss::SocketLoss;
 
 use alloc::string::String;
 use bytes::Bytes;
@@ -74,6 +76,9 @@ pub struct Session {
     /// Why the latest requested socket failed to open; cleared when one
     /// opens.
     last_connect_error: Option<ConnectError>,
+    /// Why the current socket ended without a close frame, as the driver
+    /// reported it; taken by the `Disconnected` event it explains.
+    lost: Option<SocketLoss>,
     timers: TimerTable,
 }
 
@@ -95,6 +100,7 @@ impl Session {
             connect_request: None,
             abort_requested: false,
             last_connect_error: None,
+            lost: None,
             timers: TimerTable::default(),
         }
     }
@@ -226,6 +232,21 @@ impl Session {
         }
         self.transport.handle_close(now, code);
         self.process(now);
+    }
+
+    /// The open socket ended without a close frame, and why (EOF, reset,
+    /// TLS, a protocol error). Like `handle_close(now, None)` on an open
+    /// socket, with the reason carried by the [`Event::Disconnected`] that
+    /// follows. Without an open socket (already reported, or still being
+    /// dialed: a dial's failure is `handle_connect_error`) it is ignored.
+    pub fn handle_lost(&mut self, now: Instant, loss: SocketLoss) {
+        if self.phase == Phase::Connecting {
+            return;
+        }
+        self.lost = Some(loss);
+        self.handle_close(now, None);
+        // Nothing to explain (no open socket): the reason goes with it.
+        self.lost = None;
     }
 
     /// The socket requested by `poll_connect` could not be opened, and why.
@@ -405,7 +426,7 @@ impl Session {
     fn report_own_drop(&mut self) {
         while let Some(event) = self.transport.poll_event() {
             if let transport::Event::Disconnected { code, by_self } = event {
-                self.emit(Event::Disconnected { code, by_self });
+                self.emit_disconnected(code, by_self);
             }
         }
     }
@@ -535,10 +556,19 @@ impl Session {
         self.events.len() < self.config.transport.max_pending_events.div_ceil(2)
     }
 
+    fn emit_disconnected(&mut self, code: Option<CloseCode>, by_self: bool) {
+        let lost = self.lost.take().filter(|_| code.is_none() && !by_self);
+        self.emit(Event::Disconnected {
+            code,
+            by_self,
+            lost,
+        });
+    }
+
     fn on_disconnected(&mut self, now: Instant, code: Option<CloseCode>, by_self: bool) {
         // Every way on from here changes the phase, which stops this
         // socket's timers.
-        self.emit(Event::Disconnected { code, by_self });
+        self.emit_disconnected(code, by_self);
         if self.phase == Phase::Closing {
             self.finish(Phase::Stopped, code);
             return;
