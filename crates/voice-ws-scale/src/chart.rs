@@ -8,7 +8,9 @@ use crate::driver::Driver;
 use crate::figures::Row;
 
 const WIDTH: u32 = 960;
-const HEIGHT: u32 = 400;
+const HEIGHT: u32 = 420;
+/// The strip under both panels that holds the legend.
+const LEGEND: u32 = 36;
 
 /// The chart, as SVG text.
 pub(crate) fn svg(rows: &[Row]) -> Result<String, String> {
@@ -16,20 +18,30 @@ pub(crate) fn svg(rows: &[Row]) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let (left, right) = root.split_horizontally(WIDTH / 2);
-        panel(&left, rows, "CPU per heartbeat", "µs", |r| {
-            r.client.cpu_us_per_beat()
-        })?;
-        panel(&right, rows, "RSS per connection", "KiB", |r| {
-            r.client.rss_kib_per_conn()
-        })?;
+        let (panels, strip) = root.split_vertically(HEIGHT - LEGEND);
+        let (left, right) = panels.split_horizontally(WIDTH / 2);
+        panel(
+            &left,
+            rows,
+            "CPU per heartbeat (lower is better)",
+            "µs",
+            |r| r.client.cpu_us_per_beat(),
+        )?;
+        panel(
+            &right,
+            rows,
+            "RSS per connection (lower is better)",
+            "KiB",
+            |r| r.client.rss_kib_per_conn(),
+        )?;
+        legend(&strip, rows)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(text)
 }
 
-/// How each client is drawn: ours in colour, the baseline in grey, dashed
-/// by its hollow markers.
+/// How each client is drawn: ours in colour with filled markers, the
+/// baseline in grey with hollow ones.
 fn style(driver: Driver) -> (RGBColor, bool) {
     match driver {
         Driver::Tokio => (RGBColor(0x1f, 0x77, 0xb4), true),
@@ -58,7 +70,7 @@ fn panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("connections")
         .y_desc(unit)
-        .x_label_formatter(&|x| format!("{}k", (x / 1000.0).round()))
+        .x_label_formatter(&|x| thousands(*x))
         .y_label_formatter(&|y| format!("{y:.1}"))
         .light_line_style(WHITE.mix(0.0))
         .draw()
@@ -77,20 +89,52 @@ fn panel<DB: DrawingBackend>(
         let line = color.stroke_width(2);
         chart
             .draw_series(LineSeries::new(points.clone(), line))
-            .map_err(|e| e.to_string())?
-            .label(driver.label())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], line));
+            .map_err(|e| e.to_string())?;
         let marker = if filled { color.filled() } else { line };
         chart
             .draw_series(points.iter().map(|&p| Circle::new(p, 4, marker)))
             .map_err(|e| e.to_string())?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// One entry per client present, side by side, centred under the panels.
+fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, rows: &[Row]) -> Result<(), String> {
+    const ENTRY: i32 = 260;
+    let present: Vec<Driver> = Driver::ALL
+        .into_iter()
+        .filter(|d| rows.iter().any(|r| r.client.driver == *d))
+        .collect();
+    let width = ENTRY * present.len() as i32;
+    let mut x = (WIDTH as i32 - width) / 2;
+    let y = LEGEND as i32 / 2;
+    for driver in present {
+        let (color, filled) = style(driver);
+        let line = color.stroke_width(2);
+        let marker = if filled { color.filled() } else { line };
+        area.draw(&PathElement::new(vec![(x, y), (x + 28, y)], line))
+            .and_then(|()| area.draw(&Circle::new((x + 14, y), 4, marker)))
+            .and_then(|()| {
+                area.draw(&Text::new(
+                    driver.label(),
+                    (x + 36, y - 7),
+                    ("sans-serif", 14).into_font(),
+                ))
+            })
+            .map_err(|e| e.to_string())?;
+        x += ENTRY;
+    }
+    Ok(())
+}
+
+/// `5k`, `2.5k`, `0`.
+fn thousands(x: f64) -> String {
+    let k = x / 1000.0;
+    if k.abs() < 1e-9 {
+        "0".to_owned()
+    } else if (k - k.round()).abs() < 1e-9 {
+        format!("{k:.0}k")
+    } else {
+        format!("{k:.1}k")
+    }
 }
