@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::driver::Driver;
-use crate::figures::Row;
+use crate::figures::Point;
 
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 420;
@@ -13,7 +13,7 @@ const HEIGHT: u32 = 420;
 const LEGEND: u32 = 36;
 
 /// The chart, as SVG text.
-pub(crate) fn svg(rows: &[Row]) -> Result<String, String> {
+pub(crate) fn svg(points: &[Point]) -> Result<String, String> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
@@ -22,19 +22,19 @@ pub(crate) fn svg(rows: &[Row]) -> Result<String, String> {
         let (left, right) = panels.split_horizontally(WIDTH / 2);
         panel(
             &left,
-            rows,
+            points,
             "CPU per heartbeat (lower is better)",
             "µs",
-            |r| r.client.cpu_us_per_beat(),
+            |p| p.cpu_us_per_beat,
         )?;
         panel(
             &right,
-            rows,
+            points,
             "RSS per connection (lower is better)",
             "KiB",
-            |r| r.client.rss_kib_per_conn(),
+            |p| p.rss_kib_per_conn,
         )?;
-        legend(&strip, rows)?;
+        legend(&strip, points)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(text)
@@ -52,13 +52,13 @@ fn style(driver: Driver) -> (RGBColor, bool) {
 
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    rows: &[Row],
+    points: &[Point],
     title: &str,
     unit: &str,
-    value: fn(&Row) -> f64,
+    value: fn(&Point) -> f64,
 ) -> Result<(), String> {
-    let x_max = rows.iter().map(|r| r.client.conns).max().unwrap_or(1) as f64 * 1.08;
-    let y_max = rows.iter().map(value).fold(0.0, f64::max) * 1.25;
+    let x_max = points.iter().map(|p| p.conns).max().unwrap_or(1) as f64 * 1.08;
+    let y_max = points.iter().map(value).fold(0.0, f64::max) * 1.25;
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 20))
         .margin(14)
@@ -76,34 +76,37 @@ fn panel<DB: DrawingBackend>(
         .draw()
         .map_err(|e| e.to_string())?;
     for driver in Driver::ALL {
-        let mut points: Vec<(f64, f64)> = rows
+        let mut xy: Vec<(f64, f64)> = points
             .iter()
-            .filter(|r| r.client.driver == driver)
-            .map(|r| (r.client.conns as f64, value(r)))
+            .filter(|p| p.driver == driver)
+            .map(|p| (p.conns as f64, value(p)))
             .collect();
-        if points.is_empty() {
+        if xy.is_empty() {
             continue;
         }
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        xy.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (color, filled) = style(driver);
         let line = color.stroke_width(2);
         chart
-            .draw_series(LineSeries::new(points.clone(), line))
+            .draw_series(LineSeries::new(xy.clone(), line))
             .map_err(|e| e.to_string())?;
         let marker = if filled { color.filled() } else { line };
         chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 4, marker)))
+            .draw_series(xy.iter().map(|&p| Circle::new(p, 4, marker)))
             .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
 /// One entry per client present, side by side, centred under the panels.
-fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, rows: &[Row]) -> Result<(), String> {
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[Point],
+) -> Result<(), String> {
     const ENTRY: i32 = 260;
     let present: Vec<Driver> = Driver::ALL
         .into_iter()
-        .filter(|d| rows.iter().any(|r| r.client.driver == *d))
+        .filter(|d| points.iter().any(|p| p.driver == *d))
         .collect();
     let width = ENTRY * present.len() as i32;
     let mut x = (WIDTH as i32 - width) / 2;

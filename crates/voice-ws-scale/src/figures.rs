@@ -53,3 +53,82 @@ pub(crate) struct Row {
     pub(crate) client: ClientFigures,
     pub(crate) lateness: lateness::Figures,
 }
+
+/// What the table and the chart show for one client at one size: the
+/// median of each figure over the rounds.
+#[derive(Clone, Debug)]
+pub(crate) struct Point {
+    pub(crate) driver: Driver,
+    pub(crate) conns: usize,
+    pub(crate) cpu_us_per_beat: f64,
+    pub(crate) rss_kib_per_conn: f64,
+    /// Lateness as sent, milliseconds.
+    pub(crate) p50_ms: Option<f64>,
+    pub(crate) p99_ms: Option<f64>,
+    /// Lateness on arrival at the sim, milliseconds.
+    pub(crate) arrived_p99_ms: Option<f64>,
+    /// The lowest over the rounds.
+    pub(crate) beat_ratio: f64,
+    /// The sum over the rounds.
+    pub(crate) trouble: usize,
+}
+
+/// One point per client and size, in the order of the rows.
+pub(crate) fn points(rows: &[Row]) -> Vec<Point> {
+    let mut points: Vec<Point> = Vec::new();
+    for row in rows {
+        let (driver, conns) = (row.client.driver, row.client.conns);
+        if points
+            .iter()
+            .any(|p| p.driver == driver && p.conns == conns)
+        {
+            continue;
+        }
+        let same: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.client.driver == driver && r.client.conns == conns)
+            .collect();
+        let of = |f: &dyn Fn(&Row) -> f64| median(same.iter().map(|r| f(r)).collect());
+        let late = |f: &dyn Fn(&Row) -> Option<f64>| {
+            let values: Vec<f64> = same.iter().filter_map(|r| f(r)).collect();
+            (!values.is_empty()).then(|| median(values))
+        };
+        points.push(Point {
+            driver,
+            conns,
+            cpu_us_per_beat: of(&|r| r.client.cpu_us_per_beat()),
+            rss_kib_per_conn: of(&|r| r.client.rss_kib_per_conn()),
+            p50_ms: late(&|r| r.lateness.sent.map(|p| p.p50)),
+            p99_ms: late(&|r| r.lateness.sent.map(|p| p.p99)),
+            arrived_p99_ms: late(&|r| r.lateness.arrived.map(|p| p.p99)),
+            beat_ratio: same
+                .iter()
+                .map(|r| r.client.beat_ratio())
+                .fold(f64::INFINITY, f64::min),
+            trouble: same.iter().map(|r| r.client.trouble).sum(),
+        });
+    }
+    points
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(Vec::new()).is_nan());
+    }
+}

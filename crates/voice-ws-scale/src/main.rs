@@ -21,6 +21,8 @@
 //!     --reader shared|task
 //!                       our drivers' events read by one task for all
 //!                       connections (shared), or by a task each
+//!     --rounds N        measure each client N times at each size; the
+//!                       table and chart show medians (1)
 //!     --heap            also count the live heap (costs every allocation
 //!                       an atomic add, unevenly across clients)
 //!     --out DIR         where scale.md, scale.svg and scale.json go
@@ -98,6 +100,7 @@ struct Options {
     workers: usize,
     reader: Reader,
     heap: bool,
+    rounds: usize,
     out: PathBuf,
     port: u16,
     label: String,
@@ -113,6 +116,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         workers: 1,
         reader: Reader::Shared,
         heap: false,
+        rounds: 1,
         out: PathBuf::from("target/scale"),
         port: 0,
         label: String::new(),
@@ -131,6 +135,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--workers" => options.workers = number::<usize>(&value()?)?.max(1),
             "--reader" => options.reader = Reader::parse(&value()?)?,
             "--heap" => options.heap = true,
+            "--rounds" => options.rounds = number::<usize>(&value()?)?.max(1),
             "--out" => options.out = PathBuf::from(value()?),
             "--port" => options.port = number(&value()?)?,
             "--label" => options.label = value()?,
@@ -189,6 +194,7 @@ fn dispatch(options: Options) -> Result<(), String> {
             workers: options.workers,
             reader: options.reader,
             heap: options.heap,
+            rounds: options.rounds,
             out: options.out,
         }),
     }

@@ -27,6 +27,8 @@ pub(crate) struct Campaign {
     pub(crate) workers: usize,
     pub(crate) reader: Reader,
     pub(crate) heap: bool,
+    /// Times each client is measured at each size (the table shows medians).
+    pub(crate) rounds: usize,
     /// Where the table, the chart and the raw figures go.
     pub(crate) out: PathBuf,
 }
@@ -37,18 +39,20 @@ pub(crate) fn run(campaign: &Campaign) -> Result<(), String> {
         workers: campaign.workers,
         reader: campaign.reader,
         steady: campaign.steady,
+        rounds: campaign.rounds,
         machine: table::Machine::this(),
     };
     println!("{}", setup.describe());
-    let total = campaign.sizes.len() * campaign.drivers.len();
+    let clients = campaign.drivers.len();
+    let total = campaign.sizes.len() * clients * campaign.rounds;
     let started = Instant::now();
     let mut rows = Vec::with_capacity(total);
     for (k, &conns) in campaign.sizes.iter().enumerate() {
         let mut sim = SimChild::spawn()?;
-        // Each size starts with a different client, so that none is always
-        // the one measured first against a fresh sim.
-        for j in 0..campaign.drivers.len() {
-            let driver = campaign.drivers[(j + k) % campaign.drivers.len()];
+        // Each size and round starts with a different client, so that none
+        // is always the one measured first against a fresh sim.
+        for j in 0..clients * campaign.rounds {
+            let driver = campaign.drivers[(j + k + j / clients) % clients];
             let label = format!(
                 "[{}/{total} {driver} x{conns}{}]",
                 rows.len() + 1,
@@ -63,9 +67,10 @@ pub(crate) fn run(campaign: &Campaign) -> Result<(), String> {
             pause(PAUSE, rows.len() < total);
         }
     }
-    let markdown = table::markdown(&setup, &rows);
+    let points = crate::figures::points(&rows);
+    let markdown = table::markdown(&setup, &points);
     println!("\n{markdown}");
-    write(campaign, &rows, &markdown)
+    write(campaign, &rows, &points, &markdown)
 }
 
 /// ` ~4 min 10 s left` from the runs so far (nothing before the first).
@@ -123,14 +128,19 @@ fn pause(span: Duration, more: bool) {
     }
 }
 
-fn write(campaign: &Campaign, rows: &[Row], markdown: &str) -> Result<(), String> {
+fn write(
+    campaign: &Campaign,
+    rows: &[Row],
+    points: &[crate::figures::Point],
+    markdown: &str,
+) -> Result<(), String> {
     let out = &campaign.out;
     std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let json = serde_json::to_string_pretty(rows).map_err(|e| e.to_string())?;
     let files = [
         ("scale.md", markdown.to_owned()),
         ("scale.json", json),
-        ("scale.svg", chart::svg(rows)?),
+        ("scale.svg", chart::svg(points)?),
     ];
     for (name, text) in files {
         let path = out.join(name);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::driver::Driver;
-use crate::figures::Row;
+use crate::figures::{Point, Row};
 use crate::ours::Reader;
 
 /// A client's cost per connection counts as flat across sizes when its
@@ -48,6 +48,8 @@ pub(crate) struct Setup {
     pub(crate) workers: usize,
     pub(crate) reader: Reader,
     pub(crate) steady: Duration,
+    /// Runs of each client at each size; the table shows medians.
+    pub(crate) rounds: usize,
     pub(crate) machine: Machine,
 }
 
@@ -55,7 +57,8 @@ impl Setup {
     pub(crate) fn describe(&self) -> String {
         format!(
             "{} CPUs ({}); 1 s heartbeats; {} executor thread(s) per client; our events read by {} \
-             reader; CPU over a {} s window; sim and each client in processes of their own",
+             reader; CPU over a {} s window; sim and each client in processes of their own; \
+             {} round(s), medians shown",
             self.machine.cpus,
             self.machine.model,
             self.workers,
@@ -64,6 +67,7 @@ impl Setup {
                 Reader::PerConnection => "a per-connection",
             },
             self.steady.as_secs(),
+            self.rounds,
         )
     }
 }
@@ -96,9 +100,10 @@ fn ms(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"))
 }
 
-fn find(rows: &[Row], driver: Driver, conns: usize) -> Option<&Row> {
-    rows.iter()
-        .find(|r| r.client.driver == driver && r.client.conns == conns)
+fn find(points: &[Point], driver: Driver, conns: usize) -> Option<&Point> {
+    points
+        .iter()
+        .find(|p| p.driver == driver && p.conns == conns)
 }
 
 fn ratio(ours: f64, base: Option<f64>) -> String {
@@ -109,20 +114,20 @@ fn ratio(ours: f64, base: Option<f64>) -> String {
 }
 
 /// The sizes and the drivers present, in order.
-fn axes(rows: &[Row]) -> (Vec<usize>, Vec<Driver>) {
-    let mut sizes: Vec<usize> = rows.iter().map(|r| r.client.conns).collect();
+fn axes(points: &[Point]) -> (Vec<usize>, Vec<Driver>) {
+    let mut sizes: Vec<usize> = points.iter().map(|p| p.conns).collect();
     sizes.sort_unstable();
     sizes.dedup();
     let drivers = Driver::ALL
         .into_iter()
-        .filter(|d| rows.iter().any(|r| r.client.driver == *d))
+        .filter(|d| points.iter().any(|p| p.driver == *d))
         .collect();
     (sizes, drivers)
 }
 
 /// The ratio table, the scaling table and the goals, in markdown.
-pub(crate) fn markdown(setup: &Setup, rows: &[Row]) -> String {
-    let (sizes, drivers) = axes(rows);
+pub(crate) fn markdown(setup: &Setup, points: &[Point]) -> String {
+    let (sizes, drivers) = axes(points);
     let mut md = String::new();
     let _ = writeln!(md, "{}\n", setup.describe());
     md.push_str(
@@ -131,38 +136,37 @@ pub(crate) fn markdown(setup: &Setup, rows: &[Row]) -> String {
          |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for &conns in &sizes {
-        let base = find(rows, Driver::Baseline, conns);
+        let base = find(points, Driver::Baseline, conns);
         for &driver in &drivers {
-            let Some(row) = find(rows, driver, conns) else {
+            let Some(p) = find(points, driver, conns) else {
                 continue;
             };
-            let c = &row.client;
-            let (cpu, rss) = (c.cpu_us_per_beat(), c.rss_kib_per_conn());
+            let (cpu, rss) = (p.cpu_us_per_beat, p.rss_kib_per_conn);
             let _ = writeln!(
                 md,
                 "| {conns} | {} | {cpu:.2} µs | {} | {rss:.2} KiB | {} | {} / {} ms | {} ms | {:.3} | {} |",
                 driver.label(),
-                ratio(cpu, base.map(|b| b.client.cpu_us_per_beat())),
-                ratio(rss, base.map(|b| b.client.rss_kib_per_conn())),
-                ms(row.lateness.sent.map(|p| p.p50)),
-                ms(row.lateness.sent.map(|p| p.p99)),
-                ms(row.lateness.arrived.map(|p| p.p99)),
-                c.beat_ratio(),
-                c.trouble,
+                ratio(cpu, base.map(|b| b.cpu_us_per_beat)),
+                ratio(rss, base.map(|b| b.rss_kib_per_conn)),
+                ms(p.p50_ms),
+                ms(p.p99_ms),
+                ms(p.arrived_p99_ms),
+                p.beat_ratio,
+                p.trouble,
             );
         }
     }
     if sizes.len() > 1 {
-        scaling(&mut md, rows, &sizes, &drivers);
+        scaling(&mut md, points, &sizes, &drivers);
     }
     if sizes.contains(&GOAL_CONNS) {
-        goals(&mut md, rows);
+        goals(&mut md, points);
     }
     md
 }
 
 /// Cost per connection across sizes: each figure, then the spread.
-fn scaling(md: &mut String, rows: &[Row], sizes: &[usize], drivers: &[Driver]) {
+fn scaling(md: &mut String, points: &[Point], sizes: &[usize], drivers: &[Driver]) {
     let _ = writeln!(
         md,
         "\nScaling, {} → {} connections (flat: the largest figure within {FLAT}× the smallest):\n",
@@ -174,12 +178,12 @@ fn scaling(md: &mut String, rows: &[Row], sizes: &[usize], drivers: &[Driver]) {
     );
     md.push_str("|---|---|---:|---|---:|---|\n");
     for &driver in drivers {
-        let series: Vec<&Row> = sizes
+        let series: Vec<&Point> = sizes
             .iter()
-            .filter_map(|&n| find(rows, driver, n))
+            .filter_map(|&n| find(points, driver, n))
             .collect();
-        let cpu: Vec<f64> = series.iter().map(|r| r.client.cpu_us_per_beat()).collect();
-        let rss: Vec<f64> = series.iter().map(|r| r.client.rss_kib_per_conn()).collect();
+        let cpu: Vec<f64> = series.iter().map(|p| p.cpu_us_per_beat).collect();
+        let rss: Vec<f64> = series.iter().map(|p| p.rss_kib_per_conn).collect();
         let (cpu_spread, rss_spread) = (spread(&cpu), spread(&rss));
         let list = |values: &[f64]| {
             values
@@ -210,20 +214,20 @@ fn spread(values: &[f64]) -> f64 {
 }
 
 /// Our drivers against issue 12's goals at 10,000 connections.
-fn goals(md: &mut String, rows: &[Row]) {
+fn goals(md: &mut String, points: &[Point]) {
     let _ = writeln!(
         md,
         "\nGoals at {GOAL_CONNS} connections: CPU per heartbeat ≤ {GOAL_CPU_RATIO:.1}× the baseline's, \
          RSS per connection ≤ {GOAL_RSS_KIB} KiB, heartbeat lateness p99 ≤ {GOAL_P99_MS} ms:\n"
     );
     md.push_str("| client | CPU | RSS | lateness p99 |\n|---|---|---|---|\n");
-    let base = find(rows, Driver::Baseline, GOAL_CONNS).map(|b| b.client.cpu_us_per_beat());
+    let base = find(points, Driver::Baseline, GOAL_CONNS).map(|b| b.cpu_us_per_beat);
     for driver in [Driver::Tokio, Driver::Smol] {
-        let Some(row) = find(rows, driver, GOAL_CONNS) else {
+        let Some(p) = find(points, driver, GOAL_CONNS) else {
             continue;
         };
         let verdict = |met: bool| if met { "met" } else { "not met" };
-        let cpu = row.client.cpu_us_per_beat();
+        let cpu = p.cpu_us_per_beat;
         let cpu = match base {
             Some(base) => format!(
                 "{} ({:.2}×)",
@@ -232,8 +236,8 @@ fn goals(md: &mut String, rows: &[Row]) {
             ),
             None => "no baseline".to_owned(),
         };
-        let rss = row.client.rss_kib_per_conn();
-        let p99 = row.lateness.sent.map(|p| p.p99);
+        let rss = p.rss_kib_per_conn;
+        let p99 = p.p99_ms;
         let _ = writeln!(
             md,
             "| {} | {cpu} | {} ({rss:.2} KiB) | {} ({} ms) |",
