@@ -49,8 +49,8 @@ impl Baseline {
     pub(crate) fn open(&mut self, executor: &Executor, i: usize) {
         let (url, tally, epoch) = (self.url.clone(), self.tally.clone(), self.epoch);
         executor.spawn(async move {
-            if connection(&url, i, &tally, epoch).await.is_err() {
-                tally.trouble();
+            if let Err(error) = connection(&url, i, &tally, epoch).await {
+                tally.trouble(format!("baseline: {error}"));
             }
         });
     }

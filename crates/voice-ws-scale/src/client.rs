@@ -162,6 +162,7 @@ pub(crate) fn run(plan: &Plan, out: &mut impl Write) -> Result<(), String> {
         beats: acked_after - acked_before,
         rss_growth_kib: to.rss_kib as i64 - settled.rss_kib as i64,
         trouble: tally.counts().trouble,
+        trouble_kinds: tally.kinds(),
     };
     let json = serde_json::to_string(&figures).map_err(|e| e.to_string())?;
     say(out, &format!("result {json}"))?;

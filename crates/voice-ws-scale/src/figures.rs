@@ -29,6 +29,9 @@ pub(crate) struct ClientFigures {
     pub(crate) rss_growth_kib: i64,
     /// Events or errors a steady run should not have, over the whole run.
     pub(crate) trouble: usize,
+    /// The same, by kind.
+    #[serde(default)]
+    pub(crate) trouble_kinds: std::collections::BTreeMap<String, usize>,
 }
 
 impl ClientFigures {

@@ -122,7 +122,7 @@ impl Ours {
             Some(to_reader) => {
                 if to_reader.unbounded_send(events).is_err() {
                     // The reader is gone: nobody counts this connection.
-                    self.tally.trouble();
+                    self.tally.trouble("the reader is gone");
                 }
             }
             None => {
@@ -144,8 +144,17 @@ fn count(tally: &Tally, event: &Event) {
         Event::Ready(_) => tally.ready(),
         Event::HeartbeatAck { .. } => tally.acked(),
         Event::Hello { .. } => {}
-        _ => tally.trouble(),
+        other => tally.trouble(kind(other)),
     }
+}
+
+/// An event's name, without its contents.
+fn kind(event: &Event) -> String {
+    let debug = format!("{event:?}");
+    let end = debug
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(debug.len());
+    debug[..end].to_owned()
 }
 
 /// One task reading every connection's events: new connections arrive on

@@ -81,7 +81,7 @@ pub(crate) fn summary(row: &Row) -> String {
     };
     format!(
         "{:>8} x{:<6} ready in {:.1} s; RSS {:.2} KiB/conn{heap}; CPU {:.2} us/heartbeat \
-         ({} ACKs, {:.3} of expected); lateness p50 {} / p99 {} ms (arrived p99 {} ms); trouble {}",
+         ({} ACKs, {:.3} of expected); lateness p50 {} / p99 {} ms (arrived p99 {} ms); trouble {}{}",
         c.driver.name(),
         c.conns,
         c.ramp_secs,
@@ -93,6 +93,11 @@ pub(crate) fn summary(row: &Row) -> String {
         ms(row.lateness.sent.map(|p| p.p99)),
         ms(row.lateness.arrived.map(|p| p.p99)),
         c.trouble,
+        if c.trouble_kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" {:?}", c.trouble_kinds)
+        },
     )
 }
 

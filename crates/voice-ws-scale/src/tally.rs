@@ -1,7 +1,9 @@
 //! What a client's connections have done so far, counted as it happens,
 //! the same way for every driver.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
 
 /// Counts shared by a client's connections and its control thread.
 #[derive(Debug, Default)]
@@ -15,6 +17,8 @@ pub(crate) struct Tally {
     /// Anything that should not happen in a steady run: errors, closes,
     /// reconnects, invalid frames.
     pub(crate) trouble: AtomicUsize,
+    /// The same, by kind (rare: a lock is fine).
+    kinds: Mutex<BTreeMap<String, usize>>,
 }
 
 impl Tally {
@@ -30,8 +34,19 @@ impl Tally {
         self.acked.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn trouble(&self) {
+    /// Something a steady run should not have; `kind` says what.
+    pub(crate) fn trouble(&self, kind: impl Into<String>) {
         self.trouble.fetch_add(1, Relaxed);
+        let mut kinds = self.kinds.lock().unwrap_or_else(PoisonError::into_inner);
+        *kinds.entry(kind.into()).or_default() += 1;
+    }
+
+    /// The trouble so far, by kind.
+    pub(crate) fn kinds(&self) -> BTreeMap<String, usize> {
+        self.kinds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// A snapshot, for progress lines.
