@@ -47,6 +47,7 @@ pub(crate) fn run(campaign: &Campaign) -> Result<(), String> {
     let total = campaign.sizes.len() * clients * campaign.rounds;
     let started = Instant::now();
     let mut rows = Vec::with_capacity(total);
+    let mut done = 0;
     for (k, &conns) in campaign.sizes.iter().enumerate() {
         let mut sim = SimChild::spawn()?;
         // Each size and round starts with a different client, so that none
@@ -55,17 +56,27 @@ pub(crate) fn run(campaign: &Campaign) -> Result<(), String> {
             let driver = campaign.drivers[(j + k + j / clients) % clients];
             let label = format!(
                 "[{}/{total} {driver} x{conns}{}]",
-                rows.len() + 1,
-                remaining(campaign, started, rows.len(), total)
+                done + 1,
+                remaining(campaign, started, done, total)
             );
             let args = client_args(campaign, driver, &sim.url, conns, label);
-            let client = run_client(&args, &mut sim)?;
-            let lateness = sim.report()?;
-            let row = Row { client, lateness };
-            println!("{}", table::summary(&row));
-            rows.push(row);
-            pause(PAUSE, rows.len() < total);
+            // A client that fails (say, not all Ready in time) is reported
+            // and left out; the others still run.
+            match run_client(&args, &mut sim) {
+                Ok(client) => {
+                    let lateness = sim.report()?;
+                    let row = Row { client, lateness };
+                    println!("{}", table::summary(&row));
+                    rows.push(row);
+                }
+                Err(error) => println!("{driver:>8} x{conns:<6} failed: {error}"),
+            }
+            done += 1;
+            pause(PAUSE, done < total);
         }
+    }
+    if rows.is_empty() {
+        return Err("no client run succeeded".into());
     }
     let points = crate::figures::points(&rows);
     let markdown = table::markdown(&setup, &points);
