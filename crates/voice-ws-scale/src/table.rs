@@ -253,3 +253,67 @@ fn goals(md: &mut String, points: &[Point]) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(driver: Driver, conns: usize, cpu: f64, rss: f64) -> Point {
+        Point {
+            driver,
+            conns,
+            cpu_us_per_beat: cpu,
+            rss_kib_per_conn: rss,
+            p50_ms: Some(1.0),
+            p99_ms: Some(4.0),
+            arrived_p99_ms: Some(6.0),
+            beat_ratio: 1.0,
+            trouble: 0,
+        }
+    }
+
+    fn setup() -> Setup {
+        Setup {
+            workers: 1,
+            reader: Reader::Shared,
+            steady: Duration::from_secs(20),
+            rounds: 1,
+            machine: Machine {
+                cpus: 2,
+                model: "test CPU".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn each_figure_is_divided_by_the_baselines_at_the_same_size() {
+        let points = [
+            point(Driver::Tokio, 10_000, 8.0, 7.5),
+            point(Driver::Baseline, 10_000, 10.0, 12.0),
+        ];
+        let md = markdown(&setup(), &points);
+        assert!(
+            md.contains("| 10000 | voice-ws-tokio | 8.00 µs | 0.80× | 7.50 KiB | 0.62× | 1.0 / 4.0 ms | 6.0 ms |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| voice-ws-tokio | met (0.80×) | met (7.50 KiB) | met (4.0 ms) |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_cost_that_grows_with_the_connections_is_not_flat() {
+        let points = [
+            point(Driver::Smol, 1000, 10.0, 9.0),
+            point(Driver::Smol, 15_000, 13.0, 9.5),
+        ];
+        let md = markdown(&setup(), &points);
+        assert!(
+            md.contains(
+                "| voice-ws-async-std on smol | 10.00 → 13.00 | 1.30× | 9.00 → 9.50 | 1.06× | no |"
+            ),
+            "{md}"
+        );
+    }
+}
