@@ -12,7 +12,10 @@
 //!   own delays count too: an upper bound.
 //! - between arrivals: the gap to the previous beat minus the interval.
 
+use std::fmt;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 /// Lateness figures over many connections, in milliseconds.
 #[derive(Debug, Default)]
@@ -51,13 +54,60 @@ impl Lateness {
         self.sent.len()
     }
 
-    /// `p50 / p99 / max` of each view, one line each.
-    pub(crate) fn summary(&mut self) -> [String; 3] {
-        [
-            format!("lateness sent:    {}", percentiles(&mut self.sent)),
-            format!("lateness arrived: {}", percentiles(&mut self.arrived)),
-            format!("between arrivals: {}", percentiles(&mut self.between)),
-        ]
+    /// The percentiles of each view (`None` without beats).
+    pub(crate) fn figures(&mut self) -> Figures {
+        Figures {
+            beats: self.beats(),
+            sent: Percentiles::of(&mut self.sent),
+            arrived: Percentiles::of(&mut self.arrived),
+            between: Percentiles::of(&mut self.between),
+        }
+    }
+}
+
+/// The three views of [`Lateness`], summed up.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct Figures {
+    /// Heartbeats counted.
+    pub(crate) beats: usize,
+    /// From the nonces: the client's own lateness.
+    pub(crate) sent: Option<Percentiles>,
+    /// From the arrival times: the sim's delays too.
+    pub(crate) arrived: Option<Percentiles>,
+    /// Gaps between arrivals, minus the interval.
+    pub(crate) between: Option<Percentiles>,
+}
+
+/// Milliseconds.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct Percentiles {
+    pub(crate) p50: f64,
+    pub(crate) p99: f64,
+    pub(crate) max: f64,
+}
+
+impl Percentiles {
+    fn of(values: &mut [f64]) -> Option<Self> {
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_by(f64::total_cmp);
+        let at = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+        Some(Self {
+            p50: at(0.50),
+            p99: at(0.99),
+            max: at(1.0),
+        })
+    }
+}
+
+impl fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            self.p50, self.p99, self.max
+        )
     }
 }
 
@@ -76,20 +126,6 @@ fn off_grid(times: &[f64], interval: f64) -> Vec<f64> {
         .collect();
     let least = offsets.iter().copied().fold(f64::INFINITY, f64::min);
     offsets.iter().map(|o| (o - least) * 1e3).collect()
-}
-
-fn percentiles(values: &mut [f64]) -> String {
-    if values.is_empty() {
-        return "no beats".into();
-    }
-    values.sort_by(f64::total_cmp);
-    let at = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
-    format!(
-        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        at(0.50),
-        at(0.99),
-        at(1.0)
-    )
 }
 
 #[cfg(test)]

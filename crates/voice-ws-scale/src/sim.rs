@@ -1,33 +1,40 @@
-//! The server side, meant to run as a child process (`scale sim`), so that
+//! The server side, run as a child process (`voice-ws-scale sim`), so that
 //! neither its memory nor its CPU counts against the client, and each
-//! side has its own file descriptor limit.
+//! side has its own file descriptor limit. One sim serves every client of
+//! a size in turn: the drivers compared face the same server process.
 //!
 //! It prints `url <URL>` and then obeys its standard input, one word a
-//! line: `start` and `stop` mark the steady window, `report` prints the
-//! heartbeat lateness within it and then `end`. It exits when its standard
-//! input closes, so it never outlives the client, and after [`MAX_LIFE`]
-//! in any case.
+//! line: `start` and `stop` mark a client's steady window, `report`
+//! prints `lateness <JSON>` (heartbeat lateness within the last window)
+//! and then `end`. It exits when its standard input closes, so it never
+//! outlives the harness, and after [`MAX_LIFE`] in any case.
 
 use std::io::{self, BufRead, Write};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use voice_ws_sim::{RecordedFrame, Sim, SimConfig};
 
-use crate::lateness::{Beat, Lateness};
+use crate::lateness::{Beat, Figures, Lateness};
 
 /// The sim's heartbeat interval (Discord's is ~13.75 s; 1 s stresses more).
 pub(crate) const INTERVAL: Duration = Duration::from_secs(1);
 
 /// However it was started, the sim stops after this long.
-const MAX_LIFE: Duration = Duration::from_secs(30 * 60);
+const MAX_LIFE: Duration = Duration::from_secs(60 * 60);
 
 /// Serves on 127.0.0.1:`port` (0: any) until standard input closes.
-pub(crate) fn serve(port: u16) -> io::Result<()> {
+pub(crate) fn serve(port: u16) -> Result<(), String> {
     std::thread::spawn(|| {
         std::thread::sleep(MAX_LIFE);
         eprintln!("sim: stopping after {MAX_LIFE:?}");
         std::process::exit(2);
     });
+    crate::limit::raise_open_files();
+    serve_until_closed(port).map_err(|e| format!("sim: {e}"))
+}
+
+fn serve_until_closed(port: u16) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -46,12 +53,12 @@ pub(crate) fn serve(port: u16) -> io::Result<()> {
     let (mut from, mut to) = (Duration::ZERO, Duration::MAX);
     for line in io::stdin().lock().lines() {
         match line?.trim() {
-            "start" => from = epoch.elapsed(),
+            "start" => (from, to) = (epoch.elapsed(), Duration::MAX),
             "stop" => to = epoch.elapsed(),
             "report" => {
-                for line in report(&sim, from..to) {
-                    writeln!(out, "{line}")?;
-                }
+                let figures = report(&sim, from..to);
+                let json = serde_json::to_string(&figures).map_err(io::Error::other)?;
+                writeln!(out, "lateness {json}")?;
                 writeln!(out, "end")?;
                 out.flush()?;
             }
@@ -64,10 +71,9 @@ pub(crate) fn serve(port: u16) -> io::Result<()> {
 }
 
 /// Lateness of the heartbeats that arrived within `window`.
-fn report(sim: &Sim, window: std::ops::Range<Duration>) -> Vec<String> {
-    let connections = sim.connections();
+fn report(sim: &Sim, window: std::ops::Range<Duration>) -> Figures {
     let mut lateness = Lateness::default();
-    for connection in &connections {
+    for connection in &sim.connections() {
         let beats: Vec<Beat> = connection
             .received
             .iter()
@@ -82,19 +88,34 @@ fn report(sim: &Sim, window: std::ops::Range<Duration>) -> Vec<String> {
             .collect();
         lateness.add(&beats, INTERVAL);
     }
-    let mut lines = vec![format!(
-        "sim: {} connections accepted, {} heartbeats in the window",
-        connections.len(),
-        lateness.beats()
-    )];
-    lines.extend(lateness.summary());
-    lines
+    lateness.figures()
 }
 
-/// The nonce of a heartbeat, `{"op":3,"d":{"t":NONCE,...}}` as the core
-/// writes it; `None` for anything else.
+/// The nonce of a heartbeat (`{"op":3,"d":{"t":NONCE,...}}`, its keys in
+/// any order); `None` for anything else.
 fn heartbeat_nonce(text: &str) -> Option<u64> {
-    let rest = text.strip_prefix(r#"{"op":3,"d":{"t":"#)?;
-    let end = rest.find(|c: char| !c.is_ascii_digit())?;
-    rest[..end].parse().ok()
+    let value: Value = serde_json::from_str(text).ok()?;
+    if value.get("op")?.as_u64()? != 3 {
+        return None;
+    }
+    value.get("d")?.get("t")?.as_u64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_heartbeat_nonce_is_read_whatever_the_key_order() {
+        assert_eq!(
+            heartbeat_nonce(r#"{"op":3,"d":{"t":1501184119561,"seq_ack":10}}"#),
+            Some(1501184119561)
+        );
+        assert_eq!(
+            heartbeat_nonce(r#"{"d":{"seq_ack":-1,"t":42},"op":3}"#),
+            Some(42)
+        );
+        assert_eq!(heartbeat_nonce(r#"{"op":5,"d":{"t":42}}"#), None);
+        assert_eq!(heartbeat_nonce("not json"), None);
+    }
 }
