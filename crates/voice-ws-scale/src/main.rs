@@ -3,31 +3,7 @@
 //! loopback (1 s heartbeats), compared in one run. Linux only: it reads
 //! /proc/self.
 //!
-//! ```text
-//! cargo run --release -p voice-ws-scale -- [OPTIONS]
-//!     every client at every size; the sim and each client run in
-//!     processes of their own (this binary's `sim` and `client`)
-//! cargo run --release -p voice-ws-scale -- client URL --driver D [OPTIONS]
-//!     one client against a sim started elsewhere; prints its figures
-//! cargo run --release -p voice-ws-scale -- sim [--port P]
-//!     the sim only, until its standard input closes
-//!
-//! OPTIONS
-//!     --conns N,N,...   connection counts (1000,5000,10000,15000)
-//!     --drivers D,...   tokio, smol, baseline (all three)
-//!     --settle SECS     wait after the last Ready before reading memory (3)
-//!     --steady SECS     the window for CPU and lateness (20)
-//!     --workers N       each client's executor threads (1)
-//!     --reader shared|task
-//!                       our drivers' events read by one task for all
-//!                       connections (shared), or by a task each
-//!     --rounds N        measure each client N times at each size; the
-//!                       table and chart show medians (1)
-//!     --heap            also count the live heap (costs every allocation
-//!                       an atomic add, unevenly across clients)
-//!     --out DIR         where scale.md, scale.svg and scale.json go
-//!                       (target/scale)
-//! ```
+//! Usage: `--help` prints [`USAGE`], the commands and their options.
 //!
 //! What each figure is:
 //! - RSS per connection: the client's VmRSS after all are Ready and
@@ -43,6 +19,33 @@
 //! connecting gives up after 120 s, the window is fixed, and the sim exits
 //! when the harness closes its standard input (or after an hour).
 //! Loopback only: the sim binds 127.0.0.1.
+
+/// What `--help` prints: the commands and their options.
+const USAGE: &str = "\
+cargo run --release -p voice-ws-scale -- [OPTIONS]
+    every client at every size; the sim and each client run in
+    processes of their own (this binary's `sim` and `client`)
+cargo run --release -p voice-ws-scale -- client URL --driver D [OPTIONS]
+    one client against a sim started elsewhere; prints its figures
+cargo run --release -p voice-ws-scale -- sim [--port P]
+    the sim only, until its standard input closes
+
+OPTIONS
+    --conns N,N,...   connection counts (1000,5000,10000,15000)
+    --drivers D,...   tokio, smol, baseline (all three)
+    --settle SECS     wait after the last Ready before reading memory (3)
+    --steady SECS     the window for CPU and lateness (20)
+    --workers N       each client's executor threads (1)
+    --reader shared|task
+                      our drivers' events read by one task for all
+                      connections (shared), or by a task each
+    --rounds N        measure each client N times at each size; the
+                      table and chart show medians (1)
+    --heap            also count the live heap (costs every allocation
+                      an atomic add, unevenly across clients)
+    --out DIR         where scale.md, scale.svg and scale.json go
+                      (target/scale)
+";
 
 mod baseline;
 mod chart;
@@ -88,6 +91,8 @@ enum Mode {
     /// One client against the sim at this URL.
     Client(String),
     Sim,
+    /// Print [`USAGE`] and exit.
+    Help,
 }
 
 #[derive(Debug)]
@@ -139,8 +144,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--out" => options.out = PathBuf::from(value()?),
             "--port" => options.port = number(&value()?)?,
             "--label" => options.label = value()?,
+            "--help" | "-h" => options.mode = Mode::Help,
             other => {
-                return Err(format!("unknown argument {other:?} (see the crate's docs)"));
+                return Err(format!("unknown argument {other:?} (see --help)"));
             }
         }
     }
@@ -165,6 +171,10 @@ fn number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 
 fn dispatch(options: Options) -> Result<(), String> {
     match options.mode {
+        Mode::Help => {
+            print!("{USAGE}");
+            Ok(())
+        }
         Mode::Sim => sim::serve(options.port),
         Mode::Client(url) => {
             let [driver] = options.drivers[..] else {
