@@ -70,6 +70,7 @@
 
 mod config;
 mod connection;
+mod persist;
 mod plan;
 mod push;
 mod record;
@@ -77,12 +78,15 @@ pub mod scenario;
 mod session;
 mod sim;
 mod state;
+mod tally;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod wire;
 
 pub use config::{RateLimit, SimConfig, StartSeq};
+pub use persist::{ParseSessionsError, SavedSessions};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};
 pub use sim::Sim;
+pub use tally::ClientTally;

@@ -13,9 +13,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::debug;
 
 use crate::config::SimConfig;
+use crate::persist::{SavedSession, SavedSessions};
 use crate::push::ServerPush;
 use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
 use crate::session::{GatewaySession, Live};
+use crate::tally::{ClientTally, Tally};
 
 /// Everything the sim knows: connection logs, sessions, the push target.
 pub(crate) struct SimState {
@@ -24,6 +26,7 @@ pub(crate) struct SimState {
     start: Instant,
     registry: Mutex<Registry>,
     accepted: watch::Sender<usize>,
+    tally: Tally,
 }
 
 /// The sessions and connection logs, behind [`SimState`]'s one mutex.
@@ -91,12 +94,19 @@ pub(crate) struct Bound {
 impl SimState {
     pub(crate) fn new(config: SimConfig, port: u16) -> (Self, watch::Receiver<usize>) {
         let (accepted, rx) = watch::channel(0);
+        let mut registry = Registry::default();
+        for saved in &config.sessions.sessions {
+            let session = saved.restore(config.replay_capacity);
+            registry.sessions_created = registry.sessions_created.max(session.generation);
+            registry.sessions.insert(saved.id.clone(), session);
+        }
         let state = Self {
             config,
             port,
             start: Instant::now(),
-            registry: Mutex::new(Registry::default()),
+            registry: Mutex::new(registry),
             accepted,
+            tally: Tally::default(),
         };
         (state, rx)
     }
@@ -151,6 +161,10 @@ impl SimState {
     }
 
     pub(crate) fn record_msg(&self, index: usize, dir: Dir, msg: &Message) {
+        // Every frame read passes here, also while a close is drained.
+        if let (Dir::In, Message::Text(text)) = (dir, msg) {
+            self.tally.note(text.as_str());
+        }
         // Checked before converting: copying every frame is the expensive part.
         if !self.config.record_frames {
             return;
@@ -330,6 +344,20 @@ impl SimState {
             log.start_seq = Some(start_seq);
         }
         Ok((bound, out))
+    }
+
+    pub(crate) fn client_tally(&self) -> ClientTally {
+        self.tally.snapshot()
+    }
+
+    pub(crate) fn save_sessions(&self) -> SavedSessions {
+        let registry = self.lock();
+        let sessions = registry
+            .sessions
+            .iter()
+            .filter_map(|(id, session)| SavedSession::of(id, session))
+            .collect();
+        SavedSessions { sessions }
     }
 
     pub(crate) fn forget_session(&self, session_id: &str) {
