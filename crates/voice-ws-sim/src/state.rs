@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -365,14 +365,18 @@ impl SimState {
     }
 
     /// A push scheduled by connection `index` for its own session. Returns the
-    /// frame when `index` still serves the session (the caller sends it, keeping
-    /// order with its other writes); otherwise it is forwarded or just buffered.
+    /// frames to send when `index` still serves the session: the pushes from
+    /// outside still waiting in `rx` (they got lower seqs), then this one; the
+    /// caller sends them in that order. Otherwise the push is forwarded or
+    /// just buffered. `rx` is drained under the lock that numbers every push,
+    /// so a push numbered later cannot be taken ahead of this one.
     pub(crate) fn push_from(
         &self,
         index: usize,
         bound: &Bound,
         push: &ServerPush,
-    ) -> Option<Message> {
+        rx: &mut UnboundedReceiver<Message>,
+    ) -> Option<Vec<Message>> {
         let mut registry = self.lock();
         let session = registry
             .sessions
@@ -380,7 +384,14 @@ impl SimState {
             .filter(|s| s.generation == bound.generation)?;
         let msg = session.push(push);
         match &session.live {
-            Some(live) if live.conn == index => Some(msg),
+            Some(live) if live.conn == index => {
+                let mut out = Vec::new();
+                while let Ok(earlier) = rx.try_recv() {
+                    out.push(earlier);
+                }
+                out.push(msg);
+                Some(out)
+            }
             Some(live) => {
                 // The receiver may be gone already; the replay buffer still has it.
                 let _ = live.tx.send(msg);
