@@ -7,28 +7,21 @@ use std::time::Duration;
 pub(crate) struct Opts(HashMap<String, String>);
 
 impl Opts {
-    /// `--name value` pairs; `--flag` alone is `"true"`.
-    pub(crate) fn parse(args: &[String], flags: &[&str]) -> Result<Self, String> {
+    /// `--name value` pairs.
+    pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
         let mut map = HashMap::new();
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let Some(name) = arg.strip_prefix("--") else {
                 return Err(format!("unexpected argument {arg:?}"));
             };
-            let value = if flags.contains(&name) {
-                "true".to_owned()
-            } else {
-                it.next()
-                    .ok_or_else(|| format!("--{name} needs a value"))?
-                    .clone()
-            };
+            let value = it
+                .next()
+                .ok_or_else(|| format!("--{name} needs a value"))?
+                .clone();
             map.insert(name.to_owned(), value);
         }
         Ok(Self(map))
-    }
-
-    pub(crate) fn flag(&self, name: &str) -> bool {
-        self.0.contains_key(name)
     }
 
     pub(crate) fn string(&self, name: &str) -> Option<&str> {
@@ -74,15 +67,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_and_flags() {
+    fn durations_and_values() {
         assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
         assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
         assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
         assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_duration("x"), None);
-        let args: Vec<String> = ["--seed", "5", "--no-jitter"].map(String::from).into();
-        let o = Opts::parse(&args, &["no-jitter"]).expect("valid");
-        assert!(o.flag("no-jitter"));
+        let args: Vec<String> = ["--seed", "5", "--jitter", "off"].map(String::from).into();
+        let o = Opts::parse(&args).expect("valid");
+        assert_eq!(o.string("jitter"), Some("off"));
+        assert!(Opts::parse(&args[..1]).is_err(), "--seed without a value");
         assert_eq!(o.u64("seed", 0), Ok(5));
         assert_eq!(o.u64("other", 9), Ok(9));
     }

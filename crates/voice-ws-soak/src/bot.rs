@@ -79,7 +79,18 @@ pub(crate) struct BotReport {
     /// Sends handed back in `Event::Unsent`.
     pub(crate) returned: u64,
     pub(crate) longest_recovery: Duration,
+    /// Sends accepted while a socket was up, after the heartbeat before the
+    /// last acknowledged one went out, on sockets that then ended without a
+    /// close frame (reset): the server may or may not have read them, and
+    /// the protocol acknowledges no client message. An upper bound of what
+    /// may be lost in flight.
+    pub(crate) unconfirmed_at_loss: u64,
+    /// The bot's last events, for a failure report.
+    pub(crate) trace: std::collections::VecDeque<String>,
 }
+
+/// Events kept in [`BotReport::trace`].
+const TRACE: usize = 80;
 
 struct Bot {
     ctx: BotCtx,
@@ -97,6 +108,9 @@ struct Bot {
     /// A new session began after pushes stopped: the tail went to the old one.
     ended_since_stop: bool,
     closing: bool,
+    started: Instant,
+    /// `report.sent` at the last heartbeat ACK and at the one before.
+    sent_at_ack: (u64, u64),
 }
 
 fn credentials(bot: usize, port: u16, generation: u32) -> Credentials {
@@ -148,6 +162,8 @@ pub(crate) async fn run(ctx: BotCtx) -> BotReport {
         target: None,
         ended_since_stop: false,
         closing: false,
+        started: Instant::now(),
+        sent_at_ack: (0, 0),
     };
     bot.run(events).await
 }
@@ -252,6 +268,20 @@ impl Bot {
     }
 
     async fn on_event(&mut self, event: Event) {
+        if self.report.trace.len() == TRACE {
+            self.report.trace.pop_front();
+        }
+        let at = self.started.elapsed().as_millis();
+        let line = match &event {
+            Event::Message(m) => match &m.message {
+                ServerMessage::Speaking(s) => {
+                    format!("{at} ms: push {:?} seq {:?}", s.user_id, m.seq)
+                }
+                other => format!("{at} ms: message seq {:?} {other:?}", m.seq),
+            },
+            other => format!("{at} ms: {other:?}"),
+        };
+        self.report.trace.push_back(line);
         match event {
             Event::Connected => self.report.connections += 1,
             Event::Ready(_) => {
@@ -288,11 +318,21 @@ impl Bot {
                 self.went_down();
                 self.send_during_reconnect().await;
             }
+            Event::HeartbeatAck { .. } => {
+                self.sent_at_ack = (self.sent_at_ack.1, self.report.sent);
+            }
             Event::Disconnected {
                 code,
                 by_self,
                 lost,
             } => {
+                if code.is_none() {
+                    // Everything after the heartbeat before the last ACKed
+                    // one may have been in flight (one interval of slack:
+                    // a send is written when the task gets to it).
+                    self.report.unconfirmed_at_loss += self.report.sent - self.sent_at_ack.0;
+                }
+                self.sent_at_ack = (self.report.sent, self.report.sent);
                 let key = match (code, lost) {
                     (Some(code), _) => {
                         format!("close {}{}", code.0, if by_self { " (ours)" } else { "" })

@@ -97,7 +97,7 @@ fn main() -> ExitCode {
 }
 
 fn soak_command(args: &[String]) -> Result<soak::SoakOpts, String> {
-    let o = Opts::parse(args, &[])?;
+    let o = Opts::parse(args)?;
     let clock_seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64 % 1_000_000_000);
@@ -115,7 +115,7 @@ fn soak_command(args: &[String]) -> Result<soak::SoakOpts, String> {
 }
 
 fn serve_storm_command(args: &[String]) -> Result<(u16, u64, Option<String>), String> {
-    let o = Opts::parse(args, &[])?;
+    let o = Opts::parse(args)?;
     let port = u16::try_from(o.u64("port", 0)?).map_err(|_| "--port: too large".to_owned())?;
     Ok((
         port,

@@ -136,6 +136,10 @@ impl BotPlan {
             .chance(10)
             .then(|| rng.range(1, (secs / 14).max(1)) as usize)
             .filter(|k| *k < n);
+        let mut conns = conns;
+        if let Some(k) = final_conn {
+            conns[k].ending = Ending::Stop4014;
+        }
         let mut slow_reads = Vec::new();
         let mut t = rng.range(5_000, 25_000);
         while t < secs * 1000 {

@@ -331,10 +331,16 @@ fn report(
     let send_ooo: u64 = tallies.iter().map(|t| t.2).sum();
     let send_delivered = received - send_dups;
     let mut send_lost = 0u64;
+    let mut send_in_flight = 0u64;
     let mut send_over = 0u64;
     for (r, t) in reports.iter().zip(tallies) {
         let accounted = t.0 - t.1 + r.returned;
-        send_lost += r.sent.saturating_sub(accounted);
+        let missing = r.sent.saturating_sub(accounted);
+        // Missing sends a reset may have swallowed are reported, not failed:
+        // no client message is acknowledged by the protocol (see the docs).
+        let in_flight = missing.min(r.unconfirmed_at_loss);
+        send_in_flight += in_flight;
+        send_lost += missing - in_flight;
         send_over += accounted.saturating_sub(r.sent);
     }
     let unplanned: Vec<&String> = reports.iter().flat_map(|r| &r.unplanned).collect();
@@ -381,7 +387,7 @@ fn report(
         "pushed messages  {pushed_total} pushed, {delivered} delivered once in order, {duplicated} duplicated, {lost} lost, {dropped} gone with planned session ends"
     );
     println!(
-        "sent messages    {sent} sent, {send_delivered} delivered, {send_dups} duplicated, {send_ooo} out of order, {returned} returned in Unsent, {refused} refused by send, {send_lost} lost, {send_over} both returned and delivered"
+        "sent messages    {sent} sent, {send_delivered} delivered, {send_dups} duplicated, {send_ooo} out of order, {returned} returned in Unsent, {refused} refused by send, {send_in_flight} in flight on a reset socket, {send_lost} lost, {send_over} both returned and delivered"
     );
     println!(
         "settled          {settled}/{} bots got everything pushed to their live session",
@@ -447,13 +453,17 @@ fn report(
         ),
     );
     for (b, (r, t)) in reports.iter().zip(tallies).enumerate() {
-        if r.ledger.lost + r.ledger.duplicated > 0 || r.sent > t.0 - t.1 + r.returned {
+        let missing = r.sent.saturating_sub(t.0 - t.1 + r.returned);
+        if r.ledger.lost + r.ledger.duplicated > 0 || missing > r.unconfirmed_at_loss {
             println!(
                 "  bot {b}: {:?}; sends {} tally {t:?}; plan in {}",
                 r.ledger,
                 r.sent,
                 o.plans.display()
             );
+            for line in &r.trace {
+                println!("    {line}");
+            }
         }
     }
     println!("{}", if ok { "PASS" } else { "FAILED" });
