@@ -144,8 +144,17 @@ pub(crate) async fn run(o: StormOpts) -> std::io::Result<bool> {
     }
     println!();
     println!(
-        "{:<26} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9} {:>8} {:>7}",
-        "run", "p50 s", "p99 s", "max s", "peak/s", "attempts", "per bot", "max", "gave up"
+        "{:<20} {:>7} {:>7} {:>7} {:>12} {:>12} {:>9} {:>8} {:>4} {:>7}",
+        "run",
+        "p50 s",
+        "p99 s",
+        "max s",
+        "peak 1 s",
+        "peak 100 ms",
+        "attempts",
+        "per bot",
+        "max",
+        "gave up"
     );
     let mut ok = true;
     for r in &results {
@@ -157,12 +166,13 @@ pub(crate) async fn run(o: StormOpts) -> std::io::Result<bool> {
                 .unwrap_or_default()
         };
         println!(
-            "{:<26} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9} {:>8} {:>7}",
+            "{:<20} {:>7} {:>7} {:>7} {:>12} {:>12} {:>9} {:>8} {:>4} {:>7}",
             r.label,
             secs(pct(50)),
             secs(pct(99)),
             secs(back.last().copied().unwrap_or_default()),
-            r.peak_1s,
+            format!("{}/s", r.peak_1s),
+            format!("{}/s", r.peak_100ms * 10),
             r.attempts,
             format!("{:.2}", r.attempts as f64 / o.bots.max(1) as f64),
             r.max_attempts,
@@ -173,9 +183,12 @@ pub(crate) async fn run(o: StormOpts) -> std::io::Result<bool> {
             ok = false;
         }
     }
-    for r in &results {
-        println!("{}: busiest 100 ms had {} attempts", r.label, r.peak_100ms);
-    }
+    println!(
+        "(times from the kill; the simulator was down {} s. peak 1 s: attempts in the busiest\n\
+         1 s window; peak 100 ms: the busiest 100 ms, as a rate. attempts: dials that opened or\n\
+         failed, the last successful one included.)",
+        secs(o.down)
+    );
     let panel = |kept: bool| Panel {
         title: format!(
             "Connection attempts per 100 ms after the kill (sessions {})",
@@ -212,7 +225,7 @@ async fn one_run(o: &StormOpts, kept: bool, jitter: bool) -> std::io::Result<Run
     let label = format!(
         "{}, {}",
         if kept { "kept" } else { "lost" },
-        if jitter { "full jitter" } else { "no jitter" }
+        if jitter { "jitter" } else { "no jitter" }
     );
     let progress = Progress::new();
     let hb = o.heartbeat_ms.to_string();
