@@ -125,6 +125,9 @@ struct RunResult {
     attempts: u64,
     max_attempts: u32,
     peak_1s: u32,
+    /// The busiest 1 s and 100 ms once the new process listened.
+    peak_up_1s: u32,
+    peak_up_100ms: u32,
     peak_100ms: u32,
     curve: Vec<(f64, f64)>,
 }
@@ -144,13 +147,14 @@ pub(crate) async fn run(o: StormOpts) -> std::io::Result<bool> {
     }
     println!();
     println!(
-        "{:<20} {:>7} {:>7} {:>7} {:>12} {:>12} {:>9} {:>8} {:>4} {:>7}",
+        "{:<16} {:>7} {:>7} {:>7} {:>10} {:>10} {:>11} {:>9} {:>8} {:>4} {:>7}",
         "run",
         "p50 s",
         "p99 s",
         "max s",
         "peak 1 s",
-        "peak 100 ms",
+        "up: 1 s",
+        "up: 100 ms",
         "attempts",
         "per bot",
         "max",
@@ -166,13 +170,14 @@ pub(crate) async fn run(o: StormOpts) -> std::io::Result<bool> {
                 .unwrap_or_default()
         };
         println!(
-            "{:<20} {:>7} {:>7} {:>7} {:>12} {:>12} {:>9} {:>8} {:>4} {:>7}",
+            "{:<16} {:>7} {:>7} {:>7} {:>10} {:>10} {:>11} {:>9} {:>8} {:>4} {:>7}",
             r.label,
             secs(pct(50)),
             secs(pct(99)),
             secs(back.last().copied().unwrap_or_default()),
             format!("{}/s", r.peak_1s),
-            format!("{}/s", r.peak_100ms * 10),
+            format!("{}/s", r.peak_up_1s),
+            format!("{}/s", r.peak_up_100ms * 10),
             r.attempts,
             format!("{:.2}", r.attempts as f64 / o.bots.max(1) as f64),
             r.max_attempts,
@@ -185,10 +190,17 @@ pub(crate) async fn run(o: StormOpts) -> std::io::Result<bool> {
     }
     println!(
         "(times from the kill; the simulator was down {} s. peak 1 s: attempts in the busiest\n\
-         1 s window; peak 100 ms: the busiest 100 ms, as a rate. attempts: dials that opened or\n\
-         failed, the last successful one included.)",
+         1 s window from the kill on; up: the busiest 1 s and 100 ms (as a rate) once the new\n\
+         process listened, what a restarted server has to absorb. attempts: dials that opened or\n\
+         failed, the successful one included.)",
         secs(o.down)
     );
+    for r in &results {
+        println!(
+            "{}: busiest 100 ms overall {} attempts",
+            r.label, r.peak_100ms
+        );
+    }
     let panel = |kept: bool| Panel {
         title: format!(
             "Connection attempts per 100 ms after the kill (sessions {})",
@@ -314,6 +326,7 @@ async fn one_run(o: &StormOpts, kept: bool, jitter: bool) -> std::io::Result<Run
     }
     let mut server = ServerProcess::spawn(&args)?;
     server.expect("port").await?;
+    let restarted_bucket = (shared.start.elapsed().as_millis() as u64 / BUCKET_MS) as usize;
     let kill = Instant::now();
     loop {
         let back = shared.back.load(Ordering::Relaxed);
@@ -350,11 +363,19 @@ async fn one_run(o: &StormOpts, kept: bool, jitter: bool) -> std::io::Result<Run
         .map(|(i, c)| (i as f64 * BUCKET_MS as f64 / 1000.0, f64::from(*c)))
         .collect();
     let per_second = 1000 / BUCKET_MS as usize;
-    let peak_1s = counts
-        .windows(per_second)
-        .map(|w| w.iter().sum::<u32>())
-        .max()
-        .unwrap_or(0);
+    let peak = |counts: &[u32]| {
+        counts
+            .windows(per_second.min(counts.len().max(1)))
+            .map(|w| w.iter().sum::<u32>())
+            .max()
+            .unwrap_or(0)
+    };
+    let peak_1s = peak(&counts);
+    let up = &counts[restarted_bucket
+        .saturating_sub(killed_bucket)
+        .min(counts.len())..];
+    let peak_up_1s = peak(up);
+    let peak_up_100ms = up.iter().copied().max().unwrap_or(0);
     Ok(RunResult {
         label,
         back: bots.iter().filter_map(|b| b.back_after).collect(),
@@ -366,6 +387,8 @@ async fn one_run(o: &StormOpts, kept: bool, jitter: bool) -> std::io::Result<Run
         attempts: bots.iter().map(|b| u64::from(b.attempts)).sum(),
         max_attempts: bots.iter().map(|b| b.attempts).max().unwrap_or(0),
         peak_1s,
+        peak_up_1s,
+        peak_up_100ms,
         peak_100ms: counts.iter().copied().max().unwrap_or(0),
         curve,
     })
