@@ -79,18 +79,18 @@ pub(crate) struct BotReport {
     /// Sends handed back in `Event::Unsent`.
     pub(crate) returned: u64,
     pub(crate) longest_recovery: Duration,
-    /// Sends accepted while a socket was up, after the heartbeat before the
-    /// last acknowledged one went out, on sockets that then ended without a
-    /// close frame (reset): the server may or may not have read them, and
-    /// the protocol acknowledges no client message. An upper bound of what
-    /// may be lost in flight.
+    /// Sends accepted after the heartbeat before the last acknowledged one
+    /// went out, on sockets that then ended by a reset or by a close the
+    /// server started: the server may or may not have read them, and the
+    /// protocol acknowledges no client message. An upper bound of what may
+    /// be lost in flight.
     pub(crate) unconfirmed_at_loss: u64,
     /// The bot's last events, for a failure report.
     pub(crate) trace: std::collections::VecDeque<String>,
 }
 
 /// Events kept in [`BotReport::trace`].
-const TRACE: usize = 80;
+const TRACE: usize = 24;
 
 struct Bot {
     ctx: BotCtx,
@@ -326,10 +326,12 @@ impl Bot {
                 by_self,
                 lost,
             } => {
-                if code.is_none() {
-                    // Everything after the heartbeat before the last ACKed
-                    // one may have been in flight (one interval of slack:
-                    // a send is written when the task gets to it).
+                if code.is_none() || !by_self {
+                    // A reset, or a close the server started: what we wrote
+                    // after the heartbeat before the last ACKed one may have
+                    // been in flight (one interval of slack: a send is
+                    // written when the task gets to it). A server that sent
+                    // its close reads no more data frames (RFC 6455 5.5.1).
                     self.report.unconfirmed_at_loss += self.report.sent - self.sent_at_ack.0;
                 }
                 self.sent_at_ack = (self.report.sent, self.report.sent);

@@ -349,13 +349,13 @@ fn report(
         .map(|r| r.longest_recovery)
         .max()
         .unwrap_or_default();
-    let growing = memory_keeps_growing(
-        &samples
-            .iter()
-            .filter(|s| s.t >= m.warm.0)
-            .map(|s| s.heap)
-            .collect::<Vec<_>>(),
-    );
+    let after_warm: Vec<u64> = samples
+        .iter()
+        .filter(|s| s.t >= m.warm.0)
+        .map(|s| s.heap)
+        .collect();
+    let growing = memory_keeps_growing(&after_warm);
+    let quarters = quarter_means(&after_warm);
 
     println!(
         "\nconnections      {} bots, {connections} sockets opened",
@@ -387,7 +387,7 @@ fn report(
         "pushed messages  {pushed_total} pushed, {delivered} delivered once in order, {duplicated} duplicated, {lost} lost, {dropped} gone with planned session ends"
     );
     println!(
-        "sent messages    {sent} sent, {send_delivered} delivered, {send_dups} duplicated, {send_ooo} out of order, {returned} returned in Unsent, {refused} refused by send, {send_in_flight} in flight on a reset socket, {send_lost} lost, {send_over} both returned and delivered"
+        "sent messages    {sent} sent, {send_delivered} delivered, {send_dups} duplicated, {send_ooo} out of order, {returned} returned in Unsent, {refused} refused by send, {send_in_flight} in flight when the server reset or closed, {send_lost} lost, {send_over} both returned and delivered"
     );
     println!(
         "settled          {settled}/{} bots got everything pushed to their live session",
@@ -412,8 +412,17 @@ fn report(
         m.server_rss_end.saturating_sub(m.server_rss_before) / 1024 / n
     );
     println!(
-        "heap after warm-up: {}",
-        if growing { "KEEPS GROWING" } else { "flat" }
+        "heap after warm-up: {} (quarter means {} MiB)",
+        if growing {
+            "KEEPS GROWING"
+        } else {
+            "not growing"
+        },
+        quarters
+            .iter()
+            .map(|q| mib(*q as u64))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 
     let mut ok = true;
@@ -478,16 +487,24 @@ pub(crate) fn memory_keeps_growing(samples: &[u64]) -> bool {
     if samples.len() < 8 {
         return false;
     }
+    let means = quarter_means(samples);
+    let rising = means.windows(2).all(|w| w[1] > w[0]);
+    let first = means[0];
+    rising && means[3] > first * 1.10 && means[3] - first > 1024.0 * 1024.0
+}
+
+/// The mean of each quarter of `samples` (empty when fewer than 4).
+fn quarter_means(samples: &[u64]) -> Vec<f64> {
     let q = samples.len() / 4;
-    let means: Vec<f64> = (0..4)
+    if q == 0 {
+        return Vec::new();
+    }
+    (0..4)
         .map(|i| {
             let part = &samples[i * q..(i + 1) * q];
             part.iter().sum::<u64>() as f64 / part.len() as f64
         })
-        .collect();
-    let rising = means.windows(2).all(|w| w[1] > w[0]);
-    let first = means[0];
-    rising && means[3] > first * 1.10 && means[3] - first > 1024.0 * 1024.0
+        .collect()
 }
 
 fn timeline_panels(samples: &[Sample], bots: u64) -> Vec<Panel> {
