@@ -90,7 +90,7 @@ pub(crate) struct BotReport {
 }
 
 /// Events kept in [`BotReport::trace`].
-const TRACE: usize = 24;
+const TRACE: usize = 40;
 
 struct Bot {
     ctx: BotCtx,

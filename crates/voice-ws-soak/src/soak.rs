@@ -463,7 +463,10 @@ fn report(
     );
     for (b, (r, t)) in reports.iter().zip(tallies).enumerate() {
         let missing = r.sent.saturating_sub(t.0 - t.1 + r.returned);
-        if r.ledger.lost + r.ledger.duplicated > 0 || missing > r.unconfirmed_at_loss {
+        if r.ledger.lost + r.ledger.duplicated > 0
+            || missing > r.unconfirmed_at_loss
+            || !r.unplanned.is_empty()
+        {
             println!(
                 "  bot {b}: {:?}; sends {} tally {t:?}; plan in {}",
                 r.ledger,
