@@ -13,6 +13,11 @@ use crate::plan_gen::BotPlan;
 
 /// The ssrc the numbered pushes carry; the bot counts only those.
 pub(crate) const PUSH_SSRC: u32 = 0x50AC;
+/// The ssrc of the pushes that keep traffic flowing after `stop`: numbered
+/// by the gateway like any push, not counted by the bots. Without them a
+/// session that keeps failing the same way while the run settles would
+/// see no new message, which the core rightly takes for a resume loop.
+const FILLER_SSRC: u32 = 0xF111;
 
 /// `serve-soak` arguments, as the harness passes them.
 #[derive(Clone, Debug)]
@@ -57,7 +62,8 @@ fn say(line: &str) {
 /// One sim per bot (its own port, so its own plan list by accept order and
 /// its own active session), a pusher numbering messages per bot.
 ///
-/// Commands: `stop` (no more pushes; answers `pushed n0 n1 …`), `tally`
+/// Commands: `stop` (no more counted pushes, uncounted ones from then on;
+/// answers `pushed n0 n1 …`), `tally`
 /// (answers `tally b received duplicates out_of_order highest` per bot,
 /// then `end`), `quit`.
 pub(crate) async fn serve_soak(args: SoakServe) -> std::io::Result<()> {
@@ -79,12 +85,17 @@ pub(crate) async fn serve_soak(args: SoakServe) -> std::io::Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
         tokio::select! {
-            _ = tick.tick(), if pushing => {
+            _ = tick.tick() => {
                 for (sim, n) in sims.iter().zip(pushed.iter_mut()) {
-                    *n += 1;
+                    let (user_id, ssrc) = if pushing {
+                        *n += 1;
+                        (n.to_string(), PUSH_SSRC)
+                    } else {
+                        ("1".to_owned(), FILLER_SSRC)
+                    };
                     sim.push(ServerPush::Speaking {
-                        user_id: n.to_string(),
-                        ssrc: PUSH_SSRC,
+                        user_id,
+                        ssrc,
                         speaking: 1,
                     });
                 }

@@ -483,17 +483,19 @@ fn report(
 }
 
 /// Whether heap samples taken after warm-up keep growing: the run is cut
-/// into four quarters; each quarter's mean above the one before, and the
-/// last more than 10 % (and 1 MiB) above the first. A plateau or a saw
-/// tooth is not growth.
+/// into four quarters; the means of the last three each above the one
+/// before, and the last more than 5 % (and 1 MiB) above the second. The
+/// first quarter is left out: per-connection state still filling up (a
+/// bot's bounded trace, queues reaching their working size) levels off
+/// there. A plateau, a curve that levels off, or a saw tooth is not growth.
 pub(crate) fn memory_keeps_growing(samples: &[u64]) -> bool {
     if samples.len() < 8 {
         return false;
     }
     let means = quarter_means(samples);
-    let rising = means.windows(2).all(|w| w[1] > w[0]);
-    let first = means[0];
-    rising && means[3] > first * 1.10 && means[3] - first > 1024.0 * 1024.0
+    let rising = means[1..].windows(2).all(|w| w[1] > w[0]);
+    let second = means[1];
+    rising && means[3] > second * 1.05 && means[3] - second > 1024.0 * 1024.0
 }
 
 /// The mean of each quarter of `samples` (empty when fewer than 4).
@@ -570,6 +572,13 @@ mod tests {
             .map(|i| if i < 5 { 5 * mib } else { 20 * mib })
             .collect();
         assert!(!memory_keeps_growing(&step_then_flat));
+        // Quarter means 18.6, 20.1, 20.4, 20.6 MiB: a fill that levels off
+        // (seen in a 150 s run), not a leak.
+        let levelling: Vec<u64> = [18.6, 20.1, 20.4, 20.6]
+            .iter()
+            .flat_map(|m| std::iter::repeat_n((m * mib as f64) as u64, 10))
+            .collect();
+        assert!(!memory_keeps_growing(&levelling));
         assert!(!memory_keeps_growing(&[1, 2, 3]));
     }
 }
