@@ -43,8 +43,12 @@ must reach the application exactly once and in order across any number of
 resumes (a gap is allowed only at a new session after a planned end). Each
 numbered send must reach the simulator exactly once or come back in
 Event::Unsent (or be refused by send itself). A session may end only where
-its plan says. At the end pushes and sends stop, every bot gets everything
-pushed to its live session, then closes.
+its plan says. At the end counted pushes and sends stop (uncounted pushes
+keep the sessions' traffic going), every bot gets everything pushed to its
+live session, then closes. The protocol acknowledges no client message: a
+send missing after a reset, or after a close the server started, within
+what was sent since the heartbeat before the last acknowledged one, is
+reported as in flight rather than lost.
 
 Exit status 1 on any loss, duplicate, unplanned end, or harness heap that
 keeps growing after warm-up; 2 on a usage error.
