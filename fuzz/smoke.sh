@@ -16,7 +16,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
 fi
 
 seconds=${FUZZ_SMOKE_SECONDS:-30}
-targets="decode_frame decode_json transport session"
+targets="decode_frame decode_json transport session dave"
 
 # New inputs and crash files go here, never into the repository.
 work=$(mktemp -d "${TMPDIR:-/tmp}/voice-ws-fuzz-smoke.XXXXXX")

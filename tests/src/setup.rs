@@ -24,6 +24,7 @@ pub const HEARTBEAT_MS: f64 = 100.0;
 pub fn credentials_for(sim: &Sim) -> Credentials {
     Credentials {
         server_id: SERVER_ID.into(),
+        channel_id: "127121515262115840".into(),
         user_id: USER_ID.into(),
         session_id: SESSION_ID.into(),
         token: TOKEN.into(),

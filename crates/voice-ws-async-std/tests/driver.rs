@@ -42,6 +42,7 @@ fn gateway() -> Gateway {
 fn credentials(sim: &Sim) -> Credentials {
     Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: "session-1".into(),
         token: TOKEN.into(),

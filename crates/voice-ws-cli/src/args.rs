@@ -45,18 +45,24 @@ Events (timeline line; the --json \"event\" field):
                        next session if still wanted
   invalid_frame        a frame could not be decoded; the socket stays up
 
+With --ip-discovery, three lines of the application's own (not gateway events):
+  ip_discovery         after Ready: our address and port as the voice server's UDP side sees them
+  select_protocol      Select Protocol sent with that address, port and the first mode offered
+  media_sent           after Session Description: five encrypted Opus silence frames sent
+
 connect exits 1 after session_invalidated, fatal, or stopped with a close code.
 
-Numbers: time is seconds since start with 3 decimals (1.234s); delays and the heartbeat
-interval are whole milliseconds; rtt is milliseconds with one decimal (0.4 ms) in the
-timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
+Numbers: time is seconds since start with 3 decimals (1.234s); the heartbeat interval and
+delays under a second are whole milliseconds, longer delays seconds with one decimal (2.5 s);
+rtt is milliseconds with one decimal (0.4 ms) in the timeline. Every number in --json is an integer: delay_ms, heartbeat_interval_ms, rtt_ms
 (rounded to the nearest millisecond) and rtt_us (whole microseconds, for sub-millisecond RTT).";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the built-in simulator and play a scripted ~10 s session against
-    /// it: handshake, heartbeats with RTT, DAVE frames, zombie and resume,
+    /// it: handshake, IP discovery and Select Protocol, five encrypted
+    /// silence frames, heartbeats with RTT, DAVE frames, zombie and resume,
     /// 4015 and resume, 4014 and stop. Exits 0 only if every expected
     /// transition happened.
     Demo(DemoArgs),
@@ -90,6 +96,10 @@ pub(crate) struct ConnectArgs {
     /// The guild (or call) id.
     #[arg(long)]
     pub(crate) server_id: String,
+    /// The voice channel id from VOICE_STATE_UPDATE (the DAVE group; the
+    /// voice gateway itself does not ask for it).
+    #[arg(long, default_value = "")]
+    pub(crate) channel_id: String,
     /// Your user id.
     #[arg(long)]
     pub(crate) user_id: String,
@@ -109,6 +119,12 @@ pub(crate) struct ConnectArgs {
     /// milliseconds (DNS, TCP, TLS and the upgrade together).
     #[arg(long, default_value_t = 10_000)]
     pub(crate) connect_timeout_ms: u64,
+    /// Finish the join as a voice client does: after Ready, UDP IP
+    /// discovery on Ready's address and Select Protocol with the address
+    /// learned (first mode offered); after Session Description, five
+    /// encrypted Opus silence frames.
+    #[arg(long)]
+    pub(crate) ip_discovery: bool,
 }
 
 /// `voice-ws sim`.
@@ -123,6 +139,16 @@ pub(crate) struct SimArgs {
     /// List the scenarios and exit.
     #[arg(long)]
     pub(crate) list: bool,
+    /// Sessions with the same server_id share a DAVE call, with the
+    /// simulator as its MLS delivery service (on top of any scenario).
+    #[cfg(feature = "dave")]
+    #[arg(long)]
+    pub(crate) dave: bool,
+    /// With --dave: the voice channel id your clients use as the MLS group
+    /// id (default: Identify's channel_id if it has one, else its server_id).
+    #[cfg(feature = "dave")]
+    #[arg(long, requires = "dave")]
+    pub(crate) dave_channel: Option<u64>,
 }
 
 /// `voice-ws decode`.

@@ -10,6 +10,7 @@ use voice_ws_tokio::DriverConfig;
 use crate::args::ConnectArgs;
 use crate::report;
 use crate::timeline::Timeline;
+use crate::udp_join::UdpJoin;
 
 /// The environment variable holding the token: flags end up in shell
 /// history and `ps` output, the environment does not.
@@ -25,6 +26,7 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
         .map_err(|e| format!("--endpoint {:?}: {e}", args.endpoint))?;
     let credentials = Credentials {
         server_id: args.server_id.clone(),
+        channel_id: args.channel_id.clone(),
         user_id: args.user_id.clone(),
         session_id: args.session_id.clone(),
         token: Token::new(token),
@@ -36,6 +38,7 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
     let config = DriverConfig::default().with_session(session);
     let (handle, mut events) = voice_ws_tokio::spawn(config, credentials);
     let mut timeline = (!args.json).then(Timeline::start);
+    let mut udp: Option<UdpJoin> = None;
     loop {
         let event = tokio::select! {
             event = events.next() => event,
@@ -48,6 +51,18 @@ pub(crate) async fn run(args: &ConnectArgs) -> Result<(), String> {
         match timeline.as_mut() {
             Some(timeline) => timeline.print(&event),
             None => say!("{}", report::event_json(&event)),
+        }
+        match &event {
+            Event::Ready(ready) if args.ip_discovery => {
+                udp = Some(UdpJoin::after_ready(&handle, ready, timeline.as_ref()).await?);
+            }
+            Event::SessionDescription(sd) => {
+                if let Some(join) = &udp {
+                    join.after_session_description(sd, timeline.as_ref())
+                        .await?;
+                }
+            }
+            _ => {}
         }
         match event {
             Event::Fatal { code, reason } => return Err(format!("fatal close {code}: {reason}")),

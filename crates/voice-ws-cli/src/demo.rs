@@ -5,16 +5,16 @@ use crate::output::say;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use voice_ws_proto::codec::{SelectProtocol, Speaking, op};
-use voice_ws_proto::{
-    ClientMessage, CloseCode, Credentials, Endpoint, Event, SessionConfig, Token,
-};
+use voice_ws_proto::codec::op;
+use voice_ws_proto::{CloseCode, Credentials, Endpoint, Event, SessionConfig, Token};
 use voice_ws_sim::{RecordedFrame, Sim, scenario};
 use voice_ws_tokio::DriverConfig;
 
 use crate::args::DemoArgs;
+use crate::media;
 use crate::report;
 use crate::timeline::Timeline;
+use crate::udp_join::UdpJoin;
 
 /// The longest the demo may take before it counts as failed.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -99,6 +99,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
     let endpoint = Endpoint::parse(&sim.url(), true).map_err(|e| e.to_string())?;
     let credentials = Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: "demo-session".into(),
         token: Token::new("demo-token-not-secret"),
@@ -117,6 +118,8 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
     let started = Instant::now();
     let mut timeline = (!args.json).then(Timeline::start);
     let mut checks = Checklist::default();
+    // The discovered socket and our SSRC, once Ready came.
+    let mut udp: Option<UdpJoin> = None;
     let outcome = tokio::time::timeout(DEADLINE, async {
         while let Some(event) = events.next().await {
             checks.observe(&event);
@@ -125,19 +128,14 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
                 None => say!("{}", report::event_json(&event)),
             }
             if let Event::Ready(ready) = &event {
-                // What a real client does next: choose a mode, say it speaks.
-                let select = ClientMessage::SelectProtocol(SelectProtocol::new(
-                    "127.0.0.1".into(),
-                    50000,
-                    ready.modes.first().cloned().unwrap_or_default(),
-                ));
-                let speaking = ClientMessage::Speaking(Speaking::new(1, ready.ssrc));
-                for message in [select, speaking] {
-                    handle
-                        .send(message)
-                        .await
-                        .map_err(|e| format!("send failed: {e}"))?;
-                }
+                // What a real client does next: IP discovery, Speaking,
+                // Select Protocol with the address learned.
+                let join = UdpJoin::after_ready(&handle, ready, timeline.as_ref()).await?;
+                udp = Some(join);
+            }
+            if let (Event::SessionDescription(sd), Some(join)) = (&event, &udp) {
+                join.after_session_description(sd, timeline.as_ref())
+                    .await?;
             }
             if matches!(event, Event::Stopped { .. } | Event::Fatal { .. }) {
                 break;
@@ -149,6 +147,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
     // A stop must be final: give a wrong reconnect a moment to show up.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let connections = sim.connections();
+    let media_log = sim.udp();
     drop(handle);
     sim.shutdown().await;
     outcome.map_err(|_| format!("the demo did not finish within {DEADLINE:?}"))??;
@@ -171,6 +170,45 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), String> {
         passed &= ok;
         say!("  [{}] {what}", if ok { "ok" } else { "MISSING" });
     }
+    let learned = udp
+        .as_ref()
+        .map(|join| (join.found.address.clone(), join.found.port));
+    let selected = connections
+        .first()
+        .map(|c| c.received_json())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|v| v["op"] == op::SELECT_PROTOCOL)
+        .map(|v| {
+            (
+                v["d"]["data"]["address"].clone(),
+                v["d"]["data"]["port"].clone(),
+            )
+        });
+    let join_ok = learned.as_ref().is_some_and(|(address, port)| {
+        selected == Some((serde_json::json!(address), serde_json::json!(port)))
+    });
+    passed &= join_ok;
+    say!(
+        "  [{}] IP discovery answered; Select Protocol carried the address learned ({})",
+        if join_ok { "ok" } else { "MISSING" },
+        learned.map_or("-".into(), |(a, p)| format!("{a}:{p}"))
+    );
+    let stream = udp
+        .as_ref()
+        .and_then(|join| media_log.stream(join.ssrc))
+        .cloned()
+        .unwrap_or_default();
+    let frames = u64::from(media::SILENCE_FRAMES);
+    let media_ok = stream.decrypted == frames && stream.failed == 0 && stream.before_speaking == 0;
+    passed &= media_ok;
+    say!(
+        "  [{}] simulator decrypted {} of {frames} silence frames ({} failed, {} DAVE silence)",
+        if media_ok { "ok" } else { "MISSING" },
+        stream.decrypted,
+        stream.failed,
+        stream.dave_silence
+    );
     let exactly_three = connections.len() == 3;
     passed &= exactly_three;
     say!(

@@ -4,10 +4,13 @@ mod args;
 mod connect;
 mod decode;
 mod demo;
+mod ip_discovery;
+mod media;
 mod output;
 mod report;
 mod sim_cmd;
 mod timeline;
+mod udp_join;
 mod units;
 
 use std::process::ExitCode;

@@ -50,6 +50,19 @@ impl Timeline {
         );
     }
 
+    /// Prints a line for something the application did between events
+    /// (IP discovery, Select Protocol), in the same columns.
+    pub(crate) fn note(&self, text: &str) {
+        say!(
+            "{:>8}  {:<12} {:>8} {:>7}  {text}",
+            units::secs_3dp(self.started.elapsed()),
+            self.state,
+            self.rtt
+                .map_or("-".into(), |r| format!("{}ms", units::ms_1dp(r))),
+            self.seq_ack.map_or("-1".into(), |s| s.to_string()),
+        );
+    }
+
     fn observe(&mut self, event: &Event) {
         match event {
             Event::Connected => self.state = "handshake",

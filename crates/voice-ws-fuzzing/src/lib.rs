@@ -11,6 +11,7 @@
 //! | [`decode_json`] | `decode_json` | one text frame |
 //! | [`transport_ops`] | `transport` | an op program against a `Transport` |
 //! | [`session_ops`] | `session` | an op program against a `Session` |
+//! | [`dave_handshake`] | `dave` | server messages into a DAVE `Handshake` (voice-ws-dave) |
 //!
 //! Op programs: five header bytes choose the configuration (queue bounds,
 //! timeouts, a lazy owner, a driver that breaks its contract), then each op
@@ -33,6 +34,7 @@
 
 mod app_send;
 mod clock;
+mod dave;
 mod decode_frame;
 mod decode_json;
 mod machine;
@@ -44,6 +46,7 @@ mod session_ops;
 mod transport_ops;
 mod wire;
 
+pub use dave::dave_handshake;
 pub use decode_frame::decode_frame;
 pub use decode_json::decode_json;
 pub use session_ops::session_ops;

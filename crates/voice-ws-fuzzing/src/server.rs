@@ -269,10 +269,10 @@ impl Server {
             | ServerText::Other { seq, .. } => Some(*seq),
             _ => None,
         };
-        if matches!(seq, Some(SeqChoice::Replay)) {
-            if let Some(wire) = self.repeat() {
-                return self.send(wire, false);
-            }
+        if matches!(seq, Some(SeqChoice::Replay))
+            && let Some(wire) = self.repeat()
+        {
+            return self.send(wire, false);
         }
         let wire = Wire::Text(self.render_text(text, now_ms));
         // Discord sends Resumed, then the replay.
@@ -288,10 +288,9 @@ impl Server {
                 seq: SeqChoice::Replay,
                 ..
             }
-        ) {
-            if let Some(wire) = self.repeat() {
-                return self.send(wire, false);
-            }
+        ) && let Some(wire) = self.repeat()
+        {
+            return self.send(wire, false);
         }
         let wire = Wire::Binary(self.render_binary(binary));
         self.send(wire, false)

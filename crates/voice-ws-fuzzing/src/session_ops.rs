@@ -166,6 +166,7 @@ struct Harness {
 fn credentials(n: u32, dave: u16) -> Credentials {
     Credentials {
         server_id: SERVER_ID.into(),
+        channel_id: "127121515262115840".into(),
         user_id: USER_ID.into(),
         session_id: format!("session{n}"),
         token: wire::token(n).into(),
@@ -546,13 +547,13 @@ impl Harness {
             Sent::Heartbeat { nonce, seq_ack } => self.rig.check_heartbeat(nonce, seq_ack),
             Sent::App => {
                 self.written += 1;
-                if let Transmit::Text(text) = t {
-                    if let Some(id) = app_text_id(text) {
-                        if let Some(last) = self.last_text_id {
-                            assert!(id > last, "raw text {id} written after {last}");
-                        }
-                        self.last_text_id = Some(id);
+                if let Transmit::Text(text) = t
+                    && let Some(id) = app_text_id(text)
+                {
+                    if let Some(last) = self.last_text_id {
+                        assert!(id > last, "raw text {id} written after {last}");
                     }
+                    self.last_text_id = Some(id);
                 }
             }
             Sent::Close | Sent::Abort => {}

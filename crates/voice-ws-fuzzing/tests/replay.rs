@@ -14,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use voice_ws_fuzzing::{decode_frame, decode_json, session_ops, transport_ops};
+use voice_ws_fuzzing::{dave_handshake, decode_frame, decode_json, session_ops, transport_ops};
 
 type Body = fn(&[u8]);
 
@@ -196,6 +196,11 @@ fn transport_corpus_and_random() {
 #[test]
 fn session_corpus_and_random() {
     target("session", session_ops, 0x5eed_0004);
+}
+
+#[test]
+fn dave_corpus_and_random() {
+    target("dave", dave_handshake, 0x5eed_0005);
 }
 
 // ---- regressions: inputs that found bugs, as literal bytes ----

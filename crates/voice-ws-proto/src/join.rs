@@ -26,6 +26,8 @@
 //!     panic!("both halves are in");
 //! };
 //! assert_eq!(credentials.endpoint.url(), "wss://sweetwater-12345.discord.media:2048/?v=8");
+//! assert_eq!(credentials.channel_id, "127121515262115840");
+//! assert_eq!(credentials.max_dave_protocol_version, 1);
 //! ```
 
 use alloc::string::String;
@@ -129,7 +131,8 @@ pub struct VoiceJoin {
     user_id: String,
     max_dave_protocol_version: u16,
     allow_insecure: bool,
-    session_id: Option<String>,
+    /// Our voice session id and channel, from our latest voice state.
+    session: Option<(String, String)>,
     /// The latest usable voice server: token and endpoint.
     server: Option<(Token, Endpoint)>,
     /// The credentials last handed out, so that a repeat is not news.
@@ -145,7 +148,7 @@ impl VoiceJoin {
             user_id: user_id.into(),
             max_dave_protocol_version: 1,
             allow_insecure: false,
-            session_id: None,
+            session: None,
             server: None,
             issued: None,
         }
@@ -177,12 +180,12 @@ impl VoiceJoin {
         if !ours {
             return Ok(JoinAction::Wait);
         }
-        if update.channel_id.is_none() {
+        let Some(channel_id) = update.channel_id else {
             // We left voice (or were disconnected): the session is over.
-            self.session_id = None;
+            self.session = None;
             return Ok(self.disconnect());
-        }
-        self.session_id = Some(update.session_id);
+        };
+        self.session = Some((update.session_id, channel_id));
         Ok(self.offer())
     }
 
@@ -213,7 +216,7 @@ impl VoiceJoin {
     /// token are spent. Ask the main gateway to join again (opcode 4); the
     /// next pair of dispatches yields fresh credentials.
     pub fn invalidate(&mut self) {
-        self.session_id = None;
+        self.session = None;
         self.server = None;
         self.issued = None;
     }
@@ -225,11 +228,14 @@ impl VoiceJoin {
 
     /// Credentials from both halves, when they are new.
     fn offer(&mut self) -> JoinAction {
-        let (Some(session_id), Some((token, endpoint))) = (&self.session_id, &self.server) else {
+        let (Some((session_id, channel_id)), Some((token, endpoint))) =
+            (&self.session, &self.server)
+        else {
             return JoinAction::Wait;
         };
         let credentials = Credentials {
             server_id: self.guild_id.clone(),
+            channel_id: channel_id.clone(),
             user_id: self.user_id.clone(),
             session_id: session_id.clone(),
             token: token.clone(),

@@ -72,6 +72,7 @@
 //!
 //! let credentials = Credentials {
 //!     server_id: "41771983423143937".into(),
+//!     channel_id: "127121515262115840".into(),
 //!     user_id: "104694319306248192".into(),
 //!     session_id: "my_session_id".into(),
 //!     token: Token::new("my_token"),

@@ -32,6 +32,7 @@ fn start_sim(plans: Vec<ConnectionPlan>) -> (tokio::runtime::Runtime, Sim) {
 fn credentials(sim: &Sim) -> Credentials {
     Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: "blocking-session".into(),
         token: "blocking-token".into(),

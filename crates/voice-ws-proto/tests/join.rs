@@ -44,6 +44,7 @@ fn state_then_server() {
     );
     let c = connect(join.handle_voice_server(server(SERVER)));
     assert_eq!(c.server_id, GUILD);
+    assert_eq!(c.channel_id, "157733188964188161");
     assert_eq!(c.user_id, ME);
     assert_eq!(c.session_id, "abc");
     assert_eq!(c.token.expose(), "my_token");
@@ -124,6 +125,22 @@ fn a_repeated_dispatch_is_not_news() {
     assert_eq!(
         connect(join.handle_voice_state(my_state("def"))).session_id,
         "def"
+    );
+}
+
+#[test]
+fn moving_to_another_channel_is_news() {
+    // Same session id, another channel: DAVE's group is the channel, so
+    // the application needs the new credentials.
+    let mut join = VoiceJoin::new(GUILD, ME);
+    join.handle_voice_state(my_state("abc")).unwrap();
+    connect(join.handle_voice_server(server(SERVER)));
+    let moved = state(
+        r#"{"guild_id":"41771983423143937","channel_id":"127121515262115840","user_id":"104694319306248192","session_id":"abc","deaf":false,"mute":false}"#,
+    );
+    assert_eq!(
+        connect(join.handle_voice_state(moved)).channel_id,
+        "127121515262115840"
     );
 }
 

@@ -79,6 +79,74 @@ impl Default for RateLimit {
     }
 }
 
+/// Shared DAVE calls ([`SimConfig::dave_calls`], feature `dave`): the sessions
+/// that identify with the same `server_id` are members of one call, and the
+/// gateway is its MLS external sender and delivery service
+/// ([`dave::DeliveryService`](crate::dave::DeliveryService)).
+#[cfg(feature = "dave")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DaveCalls {
+    /// The voice channel id clients use as the MLS group id. `None` (the
+    /// default): the Identify's `channel_id` when it has one, else its
+    /// `server_id`; either must be a decimal u64.
+    pub channel_id: Option<u64>,
+    /// How long a transition waits for every member's Transition Ready
+    /// before it is executed anyway. Default 2 s.
+    pub transition_timeout: Duration,
+    /// Close an Identify without DAVE (`max_dave_protocol_version` absent
+    /// or 0) with 4017, as Discord does since 1 March 2026. Default `true`;
+    /// `false` admits such clients, and
+    /// [`Sim::dave_downgrade`](crate::Sim::dave_downgrade) plays the
+    /// downgrade Discord used to do for them.
+    pub require_dave: bool,
+    /// How long proposals wait to go out together, one MLS Proposals
+    /// message per member (see
+    /// [`DaveConfig::proposal_batch`](crate::dave::DaveConfig::proposal_batch)).
+    /// Default 20 ms: members joining together cost one commit each, not
+    /// one per joiner.
+    pub proposal_batch: Duration,
+}
+
+#[cfg(feature = "dave")]
+impl Default for DaveCalls {
+    fn default() -> Self {
+        Self {
+            channel_id: None,
+            transition_timeout: Duration::from_secs(2),
+            require_dave: true,
+            proposal_batch: Duration::from_millis(20),
+        }
+    }
+}
+
+#[cfg(feature = "dave")]
+impl DaveCalls {
+    /// Sets [`DaveCalls::channel_id`].
+    pub fn with_channel_id(mut self, channel_id: u64) -> Self {
+        self.channel_id = Some(channel_id);
+        self
+    }
+
+    /// Sets [`DaveCalls::require_dave`].
+    pub fn with_require_dave(mut self, require: bool) -> Self {
+        self.require_dave = require;
+        self
+    }
+
+    /// Sets [`DaveCalls::proposal_batch`].
+    pub fn with_proposal_batch(mut self, window: Duration) -> Self {
+        self.proposal_batch = window;
+        self
+    }
+
+    /// Sets [`DaveCalls::transition_timeout`].
+    pub fn with_transition_timeout(mut self, timeout: Duration) -> Self {
+        self.transition_timeout = timeout;
+        self
+    }
+}
+
 /// Configuration of a [`Sim`](crate::Sim).
 ///
 /// Build it from [`SimConfig::default`] and the `with_*` methods (or assign the
@@ -126,6 +194,11 @@ pub struct SimConfig {
     /// process saved with [`Sim::save_sessions`](crate::Sim::save_sessions)
     /// (a voice server restarted without losing its sessions). Default none.
     pub sessions: SavedSessions,
+    /// Sessions with the same `server_id` share a DAVE call run by the
+    /// gateway (feature `dave`). `None` (the default) keeps every session on
+    /// its own, with scripted DAVE pushes only.
+    #[cfg(feature = "dave")]
+    pub dave_calls: Option<DaveCalls>,
 }
 
 impl Default for SimConfig {
@@ -140,6 +213,8 @@ impl Default for SimConfig {
             rate_limit: Some(RateLimit::default()),
             record_frames: true,
             sessions: SavedSessions::default(),
+            #[cfg(feature = "dave")]
+            dave_calls: None,
         }
     }
 }
@@ -221,6 +296,13 @@ impl SimConfig {
     /// Sets [`SimConfig::sessions`].
     pub fn with_sessions(mut self, sessions: SavedSessions) -> Self {
         self.sessions = sessions;
+        self
+    }
+
+    /// Sets [`SimConfig::dave_calls`].
+    #[cfg(feature = "dave")]
+    pub fn with_dave_calls(mut self, calls: DaveCalls) -> Self {
+        self.dave_calls = Some(calls);
         self
     }
 

@@ -43,6 +43,19 @@ const UNKNOWN_PROTOCOL: u16 = 4012;
 const UNKNOWN_MODE: u16 = 4016;
 const BAD_REQUEST: u16 = 4020;
 const RATE_LIMITED: u16 = 4021;
+#[cfg(feature = "dave")]
+const E2EE_REQUIRED: u16 = 4017;
+
+/// Close codes after which a session is over for good: a clean close by the
+/// client (it leaves), or a server close that ends the session. Its member
+/// then leaves its call; any other end (a reset, 1006, 4015) keeps the seat
+/// for a resume.
+fn ends_session(code: u16) -> bool {
+    matches!(
+        code,
+        1000 | 1001 | 4004 | 4006 | 4009 | 4011 | 4014 | 4021 | 4022
+    )
+}
 
 /// Small buffers: the default 128 KiB read buffer costs ~14× the memory and
 /// most of the CPU per idle connection, which matters at thousands of them.
@@ -55,11 +68,11 @@ pub(crate) fn ws_config() -> WebSocketConfig {
 }
 
 pub(crate) async fn run(state: Arc<SimState>, index: usize, tcp: TcpStream) {
-    let bound = match handshake(&state, index, tcp).await {
+    let (bound, leaving) = match handshake(&state, index, tcp).await {
         Some(ws) => Conn::new(state.clone(), index, ws).run().await,
-        None => None,
+        None => (None, false),
     };
-    state.end(index, bound.as_ref());
+    state.end(index, bound.as_ref(), leaving);
 }
 
 async fn handshake(
@@ -138,6 +151,8 @@ struct Conn {
     /// Replayable pushes scheduled before `announced`; they follow Ready.
     pending: Vec<ServerPush>,
     peer_closed: bool,
+    /// The session ended for good on this connection ([`ends_session`]).
+    leaving: bool,
 }
 
 impl Conn {
@@ -162,13 +177,15 @@ impl Conn {
             announced: false,
             pending: Vec::new(),
             peer_closed: false,
+            leaving: false,
         }
     }
 
-    /// Serves the connection; returns the session it was bound to at the end.
-    async fn run(mut self) -> Option<Bound> {
+    /// Serves the connection; returns the session it was bound to at the
+    /// end, and whether that session ended for good.
+    async fn run(mut self) -> (Option<Bound>, bool) {
         let Err(End) = self.serve().await;
-        self.session
+        (self.session, self.leaving)
     }
 
     /// Hello, then every frame, push and timer until something ends the
@@ -267,6 +284,7 @@ impl Conn {
             code: CloseCode::from(code),
             reason: "".into(),
         };
+        self.leaving |= ends_session(code);
         self.send(Message::Close(Some(frame))).await?;
         self.drain_incoming().await;
         Err(End)
@@ -299,6 +317,7 @@ impl Conn {
             Message::Binary(bytes) => self.on_binary(&bytes).await,
             Message::Close(frame) => {
                 let code = frame.map(|f| u16::from(f.code));
+                self.leaving |= code.is_some_and(ends_session);
                 self.state.closed_by_client(self.index, code);
                 // tungstenite queues the echo and flushes it on the next read.
                 self.state
@@ -326,7 +345,22 @@ impl Conn {
             // Speaking, DAVE Transition Ready, MLS Invalid Commit Welcome:
             // accepted (and recorded) once authenticated.
             5 | 23 | 31 if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
-            5 | 23 | 31 => Ok(()),
+            #[cfg(feature = "dave")]
+            23 | 31 => self.on_dave_transition(op, d).await,
+            #[cfg(not(feature = "dave"))]
+            23 | 31 => Ok(()),
+            5 => {
+                // Media is allowed once a Speaking with a non-zero mode came.
+                if let Some(bound) = &self.session {
+                    if d.get("speaking")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|s| s != 0)
+                    {
+                        self.state.udp.speaking(bound.ssrc);
+                    }
+                }
+                Ok(())
+            }
             // Anything else, server-to-client ops included (already recorded).
             _ => self.close(UNKNOWN_OPCODE).await,
         }
@@ -338,6 +372,12 @@ impl Conn {
             None => self.close(DECODE_FAILED).await,
             // MLS Key Package, MLS Commit Welcome.
             Some(26 | 28) if self.session.is_none() => self.close(NOT_AUTHENTICATED).await,
+            #[cfg(feature = "dave")]
+            Some(&op @ (26 | 28)) => {
+                self.on_dave_binary(op, &bytes[1..]);
+                Ok(())
+            }
+            #[cfg(not(feature = "dave"))]
             Some(26 | 28) => Ok(()),
             Some(_) => self.close(UNKNOWN_OPCODE).await,
         }
@@ -358,6 +398,17 @@ impl Conn {
             .get("max_dave_protocol_version")
             .and_then(Value::as_u64)
             .unwrap_or(0);
+        #[cfg(feature = "dave")]
+        if client_dave == 0
+            && self
+                .state
+                .config
+                .dave_calls
+                .as_ref()
+                .is_some_and(|c| c.require_dave)
+        {
+            return self.close(E2EE_REQUIRED).await;
+        }
         let dave = u64::from(self.state.config.dave_protocol_version).min(client_dave) as u16;
         let identity = Identity {
             session_id: session_id.to_owned(),
@@ -365,6 +416,7 @@ impl Conn {
             dave_protocol_version: dave,
         };
         let bound = self.state.identify(self.index, self.tx.clone(), identity);
+        self.state.udp.expect(bound.ssrc);
         self.session = Some(bound.clone());
         self.fire(|t| matches!(t, Trigger::BeforeReady)).await?;
         // A Ready that is not sent (silence) leaves the session unresumable.
@@ -379,6 +431,12 @@ impl Conn {
             );
             self.send(Message::text(ready)).await?;
             self.send_all(after_ready).await?;
+            // Its call hears of it (op 11) only once it has Ready.
+            #[cfg(feature = "dave")]
+            if let [Some(server_id), Some(user_id), _, _] = fields {
+                let channel_id = str_field(d, "channel_id");
+                self.state.join_call(&bound, server_id, user_id, channel_id);
+            }
         }
         self.fire(|t| matches!(t, Trigger::AfterReady)).await
     }
@@ -495,8 +553,27 @@ impl Conn {
                 None => return self.close(UNKNOWN_MODE).await,
             },
         };
-        let description = wire::session_description(mode, bound.ssrc, bound.dave_protocol_version);
-        self.send_auto(Message::text(description)).await
+        // In a call, the call's version rules (0 while it is in passthrough).
+        #[cfg(feature = "dave")]
+        let version = self
+            .state
+            .with_call(&bound, |call, _| call.protocol_version())
+            .map_or(bound.dave_protocol_version, |v| {
+                v.min(bound.dave_protocol_version)
+            });
+        #[cfg(not(feature = "dave"))]
+        let version = bound.dave_protocol_version;
+        let description = wire::session_description(mode, bound.ssrc, version);
+        let key = wire::secret_key(bound.ssrc);
+        self.state.udp.describe(bound.ssrc, mode, &key, version);
+        self.send_auto(Message::text(description)).await?;
+        #[cfg(feature = "dave")]
+        self.state.with_call(&bound, |call, user| {
+            if let Err(error) = call.handle_protocol_selected(crate::call::now(), user, version) {
+                debug!(%error, "DAVE protocol selection");
+            }
+        });
+        Ok(())
     }
 
     async fn on_timer(&mut self) -> Flow {
@@ -611,6 +688,62 @@ impl Conn {
         };
         // Pushes from outside got lower seqs; they go out first.
         self.send_all(msgs).await
+    }
+}
+
+/// DAVE inputs for the call the connection's session sits in (feature `dave`).
+#[cfg(feature = "dave")]
+impl Conn {
+    /// Ops 23 (Transition Ready) and 31 (Invalid Commit Welcome). Outside a
+    /// call they are only recorded, as without the feature.
+    async fn on_dave_transition(&mut self, op: u64, d: &Value) -> Flow {
+        let Some(bound) = self.session.clone() else {
+            return Ok(());
+        };
+        let transition_id = d
+            .get("transition_id")
+            .and_then(Value::as_u64)
+            .and_then(|id| u16::try_from(id).ok());
+        let handled = self.state.with_call(&bound, |call, user| {
+            let Some(id) = transition_id else {
+                return false;
+            };
+            let now = crate::call::now();
+            let result = if op == 23 {
+                call.handle_transition_ready(now, user, id)
+            } else {
+                call.handle_invalid_commit_welcome(now, user, id)
+            };
+            if let Err(error) = result {
+                debug!(%error, op, "DAVE transition message");
+            }
+            true
+        });
+        match handled {
+            // In a call, a transition message without its id is a bad request.
+            Some(false) => self.close(BAD_REQUEST).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Ops 26 (Key Package) and 28 (Commit Welcome). What the call refuses is
+    /// recorded in its log; the socket stays up, as a key package racing a
+    /// downgrade is no client bug.
+    fn on_dave_binary(&mut self, op: u8, payload: &[u8]) {
+        let Some(bound) = self.session.clone() else {
+            return;
+        };
+        self.state.with_call(&bound, |call, user| {
+            let now = crate::call::now();
+            let result = if op == 26 {
+                call.handle_key_package(now, user, payload)
+            } else {
+                call.handle_commit_welcome(now, user, payload).map(drop)
+            };
+            if let Err(error) = result {
+                debug!(%error, op, "DAVE message refused");
+            }
+        });
     }
 }
 

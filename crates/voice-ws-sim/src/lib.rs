@@ -16,6 +16,19 @@
 //! not use `voice-ws-proto`, so a codec bug cannot hide on both sides.
 //! Ready scenarios live in [`scenario`].
 //!
+//! With the `dave` feature and `SimConfig::dave_calls` (scenario
+//! `dave-call`, or `voice-ws sim --dave`), the sessions that identify with
+//! the same `server_id` share one call, and the gateway is its DAVE (MLS)
+//! external sender and delivery service, as Discord's is: Clients Connect and
+//! Client Disconnect (11, 13) to the others, the external sender package (25)
+//! after Session Description, add proposals (27) from the key packages it
+//! receives (26), the first valid commit (28) announced (29) with welcomes
+//! (30), transitions (21, 22, 24) and Transition Ready (23), removals on
+//! leave and on Invalid Commit Welcome (31). The protocol logic is the
+//! sans-IO `dave::DeliveryService`; each call's record is in
+//! `Sim::dave_calls`. A resume keeps the member in the call; a clean close
+//! (1000, 1001) or a closing code that ends the session takes it out.
+//!
 //! Like Discord, it closes on client mistakes, so conformance tests catch them
 //! (every frame is recorded before the close):
 //! - 4001 for an op a client may not send: JSON ops other than 0 Identify,
@@ -35,11 +48,22 @@
 //!   token, or whose `seq_ack` asks for messages the session's bounded replay
 //!   buffer ([`SimConfig::replay_capacity`]) no longer holds (the session is
 //!   then gone, rather than resumed with a gap);
+//! - 4017 for an Identify without DAVE (`max_dave_protocol_version` absent or
+//!   0) when shared DAVE calls require it (feature `dave`,
+//!   `DaveCalls::require_dave`, the default there);
 //! - 4021 for more Identify/Resume attempts for one session id than
 //!   [`SimConfig::rate_limit`] allows (default more than 10 in 10 s); the
 //!   session is then gone.
 //!
 //! A Resume without `seq_ack` is resumed without replay (pre-v8).
+//!
+//! Ready advertises the sim's UDP socket ([`Sim::udp_addr`], also on
+//! 127.0.0.1), so a complete client can finish joining: it answers Discord's
+//! IP discovery request, echoes keepalives, and after Session Description
+//! decrypts each RTP packet with the session's key
+//! (`aead_aes256_gcm_rtpsize`, `aead_xchacha20_poly1305_rtpsize`), checking
+//! the DAVE frame footer when the call is E2EE. It only counts what arrives
+//! ([`Sim::udp`], [`UdpLog`]); it sends no media.
 //!
 //! ```
 //! use std::time::Duration;
@@ -54,6 +78,7 @@
 //!     .with_plan(ConnectionPlan::new().then(Trigger::AfterHeartbeats(3), Action::Close(4015)));
 //! let sim = Sim::start(config).await?;
 //! println!("connect a client to {}", sim.url());
+//! println!("Ready sends it to UDP {} for IP discovery and media", sim.udp_addr());
 //!
 //! // Replayable messages get the session's next seq and are kept for resume.
 //! sim.push(ServerPush::dave_external_sender(b"mls"));
@@ -61,6 +86,7 @@
 //! let connected = sim.wait_for_connections(1, Duration::from_millis(10)).await;
 //! assert!(!connected); // nobody connected in this example
 //! assert!(sim.connections().is_empty());
+//! assert_eq!(sim.udp().discovery_requests, 0);
 //! sim.shutdown().await;
 //! # Ok(())
 //! # }
@@ -68,8 +94,13 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "dave")]
+mod call;
 mod config;
 mod connection;
+#[cfg(feature = "dave")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
+pub mod dave;
 mod persist;
 mod plan;
 mod push;
@@ -81,12 +112,18 @@ mod state;
 mod tally;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod udp;
 mod wire;
 
+#[cfg(feature = "dave")]
+pub use config::DaveCalls;
 pub use config::{RateLimit, SimConfig, StartSeq};
 pub use persist::{ParseSessionsError, SavedSessions};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
+#[cfg(feature = "dave")]
+pub use record::CallLog;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};
 pub use sim::Sim;
 pub use tally::ClientTally;
+pub use udp::{StreamLog, UdpLog};

@@ -132,6 +132,28 @@ impl ConnectionLog {
     }
 }
 
+/// What happened in one shared DAVE call (feature `dave`, with
+/// [`SimConfig::dave_calls`](crate::SimConfig::dave_calls)).
+#[cfg(feature = "dave")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallLog {
+    /// The `server_id` its members identified with.
+    pub server_id: String,
+    /// The MLS group id (voice channel id).
+    pub group_id: u64,
+    /// User ids in the call, in id order.
+    pub members: Vec<u64>,
+    /// User ids in the MLS group as the gateway sees it, in leaf order.
+    pub group: Vec<u64>,
+    /// Counters: epoch, commits picked and ignored, op 31 reports,
+    /// transitions executed and timed out, resets, downgrades.
+    pub stats: crate::dave::DaveStats,
+    /// Notable events in order (commits picked with their transition ids,
+    /// transitions executed, op 31 reports, resets), at most 4096.
+    pub events: Vec<crate::dave::DaveEvent>,
+}
+
 pub(crate) fn frame_of(msg: &Message) -> Option<RecordedFrame> {
     match msg {
         Message::Text(text) => Some(RecordedFrame::Text(text.as_str().to_owned())),

@@ -114,6 +114,13 @@ const SCENARIOS: &[Scenario] = &[
         expected_duration: Duration::from_secs(2),
         config: dave,
     },
+    #[cfg(feature = "dave")]
+    Scenario {
+        name: "dave-call",
+        description: "Sessions identifying with the same server_id share one call, and the gateway runs its DAVE group as Discord does: external sender (25), add proposals from key packages (27), first valid commit announced (29) with welcomes (30), transitions (21-24), removals when members leave or report op 31. Needs numeric user ids, and a numeric server_id or a channel_id in Identify.",
+        expected_duration: Duration::from_secs(2),
+        config: || SimConfig::default().with_dave_calls(crate::config::DaveCalls::default()),
+    },
     Scenario {
         name: "demo",
         description: "About 10 s at 500 ms heartbeats: pushes and DAVE frames, then silence (zombie) and resume with replay, 4015 and resume, finally 4014.",

@@ -29,6 +29,9 @@ pub(crate) struct GatewaySession {
     pub(crate) start_seq: u16,
     pub(crate) next_seq: u16,
     pub(crate) replay: ReplayBuffer,
+    /// The call this session sits in (feature `dave`).
+    #[cfg(feature = "dave")]
+    pub(crate) call: Option<crate::call::Seat>,
 }
 
 impl GatewaySession {
@@ -50,6 +53,8 @@ impl GatewaySession {
             start_seq,
             next_seq: start_seq,
             replay: ReplayBuffer::new(replay_capacity),
+            #[cfg(feature = "dave")]
+            call: None,
         }
     }
 

@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -18,6 +18,7 @@ use crate::push::ServerPush;
 use crate::record::ConnectionLog;
 use crate::state::SimState;
 use crate::tally::ClientTally;
+use crate::udp::{self, UdpLog};
 
 /// A running local voice gateway.
 ///
@@ -27,6 +28,7 @@ use crate::tally::ClientTally;
 pub struct Sim {
     state: Arc<SimState>,
     addr: SocketAddr,
+    udp_addr: SocketAddr,
     accepted: watch::Receiver<usize>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -41,8 +43,9 @@ impl std::fmt::Debug for Sim {
 }
 
 impl Sim {
-    /// Binds `127.0.0.1:config.port` and spawns the accept loop on the current
-    /// tokio runtime.
+    /// Binds `127.0.0.1:config.port` (TCP) and a UDP socket on 127.0.0.1 (any
+    /// free port, the one Ready advertises), and spawns the accept loop and
+    /// the UDP receiver on the current tokio runtime.
     ///
     /// # Errors
     /// When binding fails, or when called outside a tokio runtime.
@@ -50,14 +53,17 @@ impl Sim {
         let runtime = Handle::try_current().map_err(io::Error::other)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
         let addr = listener.local_addr()?;
-        let (state, accepted) = SimState::new(config, addr.port());
+        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let udp_addr = udp.local_addr()?;
+        let (state, accepted) = SimState::new(config, udp_addr.port());
         let state = Arc::new(state);
         let (stop, stopped) = oneshot::channel();
-        let task = runtime.spawn(accept_loop(listener, state.clone(), stopped));
-        debug!(%addr, "voice gateway sim listening");
+        let task = runtime.spawn(accept_loop(listener, udp, state.clone(), stopped));
+        debug!(%addr, %udp_addr, "voice gateway sim listening");
         Ok(Sim {
             state,
             addr,
+            udp_addr,
             accepted,
             stop: Some(stop),
             task: Some(task),
@@ -77,6 +83,18 @@ impl Sim {
     /// `ws://127.0.0.1:PORT/?v=8`.
     pub fn url(&self) -> String {
         format!("ws://{}/?v=8", self.addr)
+    }
+
+    /// The UDP address Ready advertises (127.0.0.1, a port of its own): IP
+    /// discovery and media go there.
+    pub fn udp_addr(&self) -> SocketAddr {
+        self.udp_addr
+    }
+
+    /// Snapshot of what arrived on the UDP socket so far: IP discovery,
+    /// keepalives, and each session's media, decrypted and counted.
+    pub fn udp(&self) -> UdpLog {
+        self.state.udp.snapshot()
     }
 
     /// The configuration it runs with.
@@ -121,6 +139,39 @@ impl Sim {
         self.state.save_sessions()
     }
 
+    /// What happened in each shared DAVE call so far, by server id (feature
+    /// `dave`, with [`SimConfig::dave_calls`](crate::SimConfig::dave_calls)).
+    #[cfg(feature = "dave")]
+    pub fn dave_calls(&self) -> Vec<crate::record::CallLog> {
+        self.state.call_logs()
+    }
+
+    /// Downgrades the call of `server_id` to protocol version 0
+    /// (passthrough), as Discord does when a member without DAVE joins.
+    ///
+    /// # Errors
+    /// [`DaveError::NotDave`](crate::dave::DaveError::NotDave) when there is
+    /// no such call or it is already at version 0.
+    #[cfg(feature = "dave")]
+    pub fn dave_downgrade(&self, server_id: &str) -> Result<(), crate::dave::DaveError> {
+        self.state
+            .with_server_call(server_id, |s| s.downgrade(crate::call::now()))
+            .unwrap_or(Err(crate::dave::DaveError::NotDave))
+    }
+
+    /// Upgrades the call of `server_id` back from protocol version 0: a new
+    /// group is created.
+    ///
+    /// # Errors
+    /// [`DaveError::NotDave`](crate::dave::DaveError::NotDave) when there is
+    /// no such call or it is not at version 0.
+    #[cfg(feature = "dave")]
+    pub fn dave_upgrade(&self, server_id: &str) -> Result<(), crate::dave::DaveError> {
+        self.state
+            .with_server_call(server_id, |s| s.upgrade(crate::call::now()))
+            .unwrap_or(Err(crate::dave::DaveError::NotDave))
+    }
+
     /// Stops accepting, ends every connection and waits for that.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -132,12 +183,21 @@ impl Sim {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<SimState>, mut stop: oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: TcpListener,
+    udp: UdpSocket,
+    state: Arc<SimState>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let mut connections = JoinSet::new();
+    // Runs here, so that it stops with the accept loop.
+    let udp = udp::serve(udp, state.clone());
+    tokio::pin!(udp);
     loop {
         tokio::select! {
             // Fires on shutdown() and when the Sim is dropped.
             _ = &mut stop => break,
+            never = &mut udp => match never {},
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
                     let index = state.open(peer);
@@ -150,7 +210,30 @@ async fn accept_loop(listener: TcpListener, state: Arc<SimState>, mut stop: ones
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = dave_timer(&state) => {}
         }
     }
     connections.shutdown().await;
+}
+
+/// Waits for the earliest DAVE transition deadline and lets the calls act on
+/// it, or for a change of deadlines (feature `dave`; never returns without it).
+#[cfg(feature = "dave")]
+async fn dave_timer(state: &SimState) {
+    let changed = state.dave_wake.notified();
+    match state.next_dave_deadline() {
+        Some(deadline) => {
+            let deadline = tokio::time::Instant::from_std(deadline);
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => state.dave_timeout(),
+                () = changed => {}
+            }
+        }
+        None => changed.await,
+    }
+}
+
+#[cfg(not(feature = "dave"))]
+async fn dave_timer(_state: &SimState) {
+    std::future::pending::<()>().await;
 }

@@ -18,15 +18,22 @@ use crate::push::ServerPush;
 use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
 use crate::session::{GatewaySession, Live};
 use crate::tally::{ClientTally, Tally};
+use crate::udp::MediaSink;
 
 /// Everything the sim knows: connection logs, sessions, the push target.
 pub(crate) struct SimState {
     pub(crate) config: SimConfig,
+    /// The UDP port Ready advertises.
     pub(crate) port: u16,
+    /// What arrives on that port.
+    pub(crate) udp: MediaSink,
     start: Instant,
     registry: Mutex<Registry>,
     accepted: watch::Sender<usize>,
     tally: Tally,
+    /// Wakes the DAVE timer when a call's deadlines may have changed.
+    #[cfg(feature = "dave")]
+    pub(crate) dave_wake: tokio::sync::Notify,
 }
 
 /// The sessions and connection logs, behind [`SimState`]'s one mutex.
@@ -43,14 +50,45 @@ struct Registry {
     /// Recent Identify/Resume times per session id, oldest first; at most
     /// `rate_limit.attempts + 1` each.
     attempts: HashMap<String, VecDeque<Instant>>,
+    /// Shared DAVE calls by server id.
+    #[cfg(feature = "dave")]
+    calls: HashMap<String, crate::call::Call>,
 }
 
 impl Registry {
     fn forget(&mut self, session_id: &str) {
-        self.sessions.remove(session_id);
+        let removed = self.sessions.remove(session_id);
+        #[cfg(feature = "dave")]
+        if let Some(seat) = removed.and_then(|s| s.call) {
+            self.leave_call(session_id, seat);
+        }
+        #[cfg(not(feature = "dave"))]
+        drop(removed);
         if self.active.as_deref() == Some(session_id) {
             self.active = None;
         }
+    }
+
+    /// The session left its call (unless another session took its seat).
+    #[cfg(feature = "dave")]
+    fn leave_call(&mut self, session_id: &str, seat: crate::call::Seat) {
+        let Registry {
+            calls, sessions, ..
+        } = self;
+        let Some(call) = calls.get_mut(&seat.server_id) else {
+            return;
+        };
+        if !call.seated(seat.user_id, session_id) {
+            return;
+        }
+        call.unseat(seat.user_id);
+        if let Err(error) = call
+            .service
+            .handle_disconnect(crate::call::now(), seat.user_id)
+        {
+            debug!(%error, "leaving the call");
+        }
+        call.flush(sessions);
     }
 }
 
@@ -103,10 +141,13 @@ impl SimState {
         let state = Self {
             config,
             port,
+            udp: MediaSink::default(),
             start: Instant::now(),
             registry: Mutex::new(registry),
             accepted,
             tally: Tally::default(),
+            #[cfg(feature = "dave")]
+            dave_wake: tokio::sync::Notify::new(),
         };
         (state, rx)
     }
@@ -184,8 +225,17 @@ impl SimState {
 
     /// Marks connection `index` as ended; the session it served (if still
     /// served by it) keeps its buffer but has no live connection any more.
-    pub(crate) fn end(&self, index: usize, bound: Option<&Bound>) {
+    /// `leaving`: the session ended for good (a clean close by the client,
+    /// or a close code that ends the session), so it leaves its call; a
+    /// dropped socket keeps its seat for a resume.
+    pub(crate) fn end(&self, index: usize, bound: Option<&Bound>, leaving: bool) {
         let at = self.elapsed();
+        #[cfg(feature = "dave")]
+        if let (Some(bound), true) = (bound, leaving) {
+            self.leave_call(index, bound);
+        }
+        #[cfg(not(feature = "dave"))]
+        let _ = leaving;
         let mut registry = self.lock();
         if let Some(log) = registry.logs.get_mut(index) {
             log.ended_at = Some(at);
@@ -253,7 +303,13 @@ impl SimState {
         let start_seq = session.start_seq;
         session.live = Some(Live { conn: index, tx });
         let id = identity.session_id;
-        registry.sessions.insert(id.clone(), session);
+        let replaced = registry.sessions.insert(id.clone(), session);
+        #[cfg(feature = "dave")]
+        if let Some(seat) = replaced.and_then(|s| s.call) {
+            registry.leave_call(&id, seat);
+        }
+        #[cfg(not(feature = "dave"))]
+        drop(replaced);
         if let Some(log) = registry.logs.get_mut(index) {
             log.session_id = Some(id.clone());
             log.start_seq = Some(start_seq);
@@ -418,5 +474,158 @@ impl SimState {
             }
             None => registry.pending.push(push),
         }
+    }
+}
+
+/// Shared DAVE calls (feature `dave`).
+#[cfg(feature = "dave")]
+impl SimState {
+    /// Seats a session that just got Ready in the call of its `server_id`,
+    /// creating the call on the first Identify.
+    pub(crate) fn join_call(
+        &self,
+        bound: &Bound,
+        server_id: &str,
+        user_id: &str,
+        channel_id: Option<&str>,
+    ) {
+        let Some(calls_config) = &self.config.dave_calls else {
+            return;
+        };
+        let Ok(user) = user_id.parse::<u64>() else {
+            debug!(user_id, "not a numeric user id: no DAVE call");
+            return;
+        };
+        let mut guard = self.lock();
+        let Registry {
+            calls, sessions, ..
+        } = &mut *guard;
+        let Some(session) = sessions
+            .get_mut(&bound.session_id)
+            .filter(|s| s.generation == bound.generation)
+        else {
+            return;
+        };
+        if !calls.contains_key(server_id) {
+            let group = calls_config
+                .channel_id
+                .or_else(|| channel_id.and_then(|c| c.parse().ok()))
+                .or_else(|| server_id.parse().ok());
+            let Some(group) = group else {
+                debug!(server_id, "no numeric channel or server id: no DAVE call");
+                return;
+            };
+            match crate::call::Call::new(server_id, group, calls_config) {
+                Ok(call) => {
+                    calls.insert(server_id.to_owned(), call);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot start a DAVE call");
+                    return;
+                }
+            }
+        }
+        let Some(call) = calls.get_mut(server_id) else {
+            return;
+        };
+        session.call = Some(crate::call::Seat {
+            server_id: server_id.to_owned(),
+            user_id: user,
+        });
+        call.seat(user, &bound.session_id);
+        if let Err(error) = call.service.handle_connect(crate::call::now(), user) {
+            debug!(%error, "joining the call");
+            call.unseat(user);
+            session.call = None;
+        }
+        call.flush(sessions);
+        drop(guard);
+        self.dave_wake.notify_one();
+    }
+
+    /// Runs `f` on the delivery service of `bound`'s call with its user id,
+    /// then pushes what it queued. `None` when the session sits in no call.
+    pub(crate) fn with_call<R>(
+        &self,
+        bound: &Bound,
+        f: impl FnOnce(&mut crate::dave::DeliveryService, u64) -> R,
+    ) -> Option<R> {
+        let mut guard = self.lock();
+        let Registry {
+            calls, sessions, ..
+        } = &mut *guard;
+        let seat = sessions
+            .get(&bound.session_id)
+            .filter(|s| s.generation == bound.generation)
+            .and_then(|s| s.call.clone())?;
+        let call = calls.get_mut(&seat.server_id)?;
+        if !call.seated(seat.user_id, &bound.session_id) {
+            return None;
+        }
+        let result = f(&mut call.service, seat.user_id);
+        call.flush(sessions);
+        drop(guard);
+        self.dave_wake.notify_one();
+        Some(result)
+    }
+
+    /// Runs `f` on the delivery service of the call of `server_id`.
+    pub(crate) fn with_server_call<R>(
+        &self,
+        server_id: &str,
+        f: impl FnOnce(&mut crate::dave::DeliveryService) -> R,
+    ) -> Option<R> {
+        let mut guard = self.lock();
+        let Registry {
+            calls, sessions, ..
+        } = &mut *guard;
+        let call = calls.get_mut(server_id)?;
+        let result = f(&mut call.service);
+        call.flush(sessions);
+        drop(guard);
+        self.dave_wake.notify_one();
+        Some(result)
+    }
+
+    /// Connection `index` ended `bound`'s session for good: it leaves its
+    /// call, unless the session has moved to another connection meanwhile.
+    fn leave_call(&self, index: usize, bound: &Bound) {
+        let mut registry = self.lock();
+        let seat = registry
+            .sessions
+            .get_mut(&bound.session_id)
+            .filter(|s| s.generation == bound.generation)
+            .filter(|s| s.live.as_ref().is_none_or(|l| l.conn == index))
+            .and_then(|s| s.call.take());
+        if let Some(seat) = seat {
+            registry.leave_call(&bound.session_id, seat);
+        }
+    }
+
+    /// Lets every call execute the transitions whose wait ran out.
+    pub(crate) fn dave_timeout(&self) {
+        let now = crate::call::now();
+        let mut guard = self.lock();
+        let Registry {
+            calls, sessions, ..
+        } = &mut *guard;
+        for call in calls.values_mut() {
+            call.service.handle_timeout(now);
+            call.flush(sessions);
+        }
+    }
+
+    pub(crate) fn next_dave_deadline(&self) -> Option<std::time::Instant> {
+        self.lock()
+            .calls
+            .values()
+            .filter_map(|c| c.service.poll_timeout())
+            .min()
+    }
+
+    pub(crate) fn call_logs(&self) -> Vec<crate::record::CallLog> {
+        let mut logs: Vec<_> = self.lock().calls.values().map(|c| c.log()).collect();
+        logs.sort_by(|a, b| a.server_id.cmp(&b.server_id));
+        logs
     }
 }

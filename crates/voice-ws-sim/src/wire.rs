@@ -81,7 +81,7 @@ fn padded(head: &str, pad: usize, tail: &str) -> String {
 }
 
 // Deterministic per session so tests can compare keys across messages.
-fn secret_key(ssrc: u32) -> [u8; 32] {
+pub(crate) fn secret_key(ssrc: u32) -> [u8; 32] {
     let mut key = [0u8; 32];
     let seed = ssrc.to_be_bytes();
     for (i, byte) in key.iter_mut().enumerate() {

@@ -118,6 +118,7 @@ fn credentials(bot: usize, port: u16, generation: u32) -> Credentials {
         .unwrap_or_else(|_| unreachable_endpoint());
     Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: format!("{}", 104_694_319_306_248_192_u64 + bot as u64),
         session_id: format!("soak-{bot}-{generation}"),
         token: Token::new(format!("token-{bot}-{generation}")),

@@ -32,11 +32,12 @@
 //! # async fn bot() -> Result<(), Box<dyn std::error::Error>> {
 //! let credentials = Credentials {
 //!     server_id: "41771983423143937".into(),
+//!     channel_id: "127121515262115840".into(),
 //!     user_id: "104694319306248192".into(),
 //!     session_id: "my_session_id".into(),
 //!     token: "my_voice_token".into(),
 //!     endpoint: Endpoint::parse("c-ams07-a1b2.discord.media:443", false)?,
-//!     max_dave_protocol_version: 0,
+//!     max_dave_protocol_version: 1,
 //! };
 //! let (handle, mut events) = voice_ws_tokio::spawn(DriverConfig::default(), credentials);
 //!

@@ -14,6 +14,7 @@ use crate::{Driver, DriverHandle, WAIT, collect_until, fast_config, is_reconnect
 fn credentials_at(endpoint: Endpoint) -> Credentials {
     Credentials {
         server_id: crate::SERVER_ID.into(),
+        channel_id: "127121515262115840".into(),
         user_id: crate::USER_ID.into(),
         session_id: crate::SESSION_ID.into(),
         token: crate::TOKEN.into(),

@@ -44,7 +44,7 @@ pub async fn handshake(driver: &impl Driver) {
         .expect("the gateway sent Ready");
     assert_eq!(json!(ready.ssrc), sent_ready["d"]["ssrc"]);
     assert_eq!(ready.ip, "127.0.0.1");
-    assert_eq!(ready.port, sim.addr().port());
+    assert_eq!(ready.port, sim.udp_addr().port());
     assert_eq!(json!(ready.modes), sent_ready["d"]["modes"]);
 
     let select = SelectProtocol::new("127.0.0.1".into(), 50_000, "aead_aes256_gcm_rtpsize".into());

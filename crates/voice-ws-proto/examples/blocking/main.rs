@@ -25,6 +25,7 @@ wss:// URL; ws:// is allowed to a loopback host with --allow-insecure (voice-ws 
 Options:
   --allow-insecure    allow ws:// to a loopback host
   --server-id ID      guild id            [default: 41771983423143937]
+  --channel-id ID     voice channel id    [default: 127121515262115840]
   --user-id ID        our user id         [default: 104694319306248192]
   --session-id ID     voice session id    [default: example-session]
   --token TOKEN       voice token         [default: $VOICE_TOKEN, or example-token]
@@ -70,6 +71,7 @@ fn parse(
         "41771983423143937".to_owned(),
         "104694319306248192".to_owned(),
     );
+    let mut channel_id = "127121515262115840".to_owned();
     let mut session_id = "example-session".to_owned();
     let mut token = std::env::var("VOICE_TOKEN").unwrap_or_else(|_| "example-token".to_owned());
     let (mut insecure, mut acks, mut endpoint) = (false, None, None);
@@ -79,6 +81,7 @@ fn parse(
             "-h" | "--help" => return Ok(None),
             "--allow-insecure" => insecure = true,
             "--server-id" => server_id = value()?,
+            "--channel-id" => channel_id = value()?,
             "--user-id" => user_id = value()?,
             "--session-id" => session_id = value()?,
             "--token" => token = value()?,
@@ -91,6 +94,7 @@ fn parse(
     let endpoint = Endpoint::parse(&endpoint, insecure).map_err(|e| format!("{endpoint}: {e}"))?;
     let credentials = Credentials {
         server_id,
+        channel_id,
         user_id,
         session_id,
         token: Token::new(token),

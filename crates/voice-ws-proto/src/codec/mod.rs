@@ -1,10 +1,13 @@
 //! Frame <-> message: JSON text and DAVE binary, both directions.
 //!
 //! Decoding is one pass from `&str` into typed structs (no `Value`
-//! envelope), and binary payloads are `Bytes` slices of the frame, never copies.
+//! envelope): a byte scanner for the shapes servers send, serde_json for
+//! the rest and for every error. Binary payloads are `Bytes` slices of the
+//! frame, never copies.
 
 mod client;
 mod error;
+mod fast_path;
 mod key;
 pub mod op;
 mod server;

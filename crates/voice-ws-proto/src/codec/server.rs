@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::DecodeError;
+use super::fast_path;
 use super::key::KeyIn;
 use super::op;
 use super::server_types::{Incoming, ServerMessage, UnknownPayload};
@@ -21,9 +22,23 @@ pub fn decode(frame: Frame<'_>) -> Result<Incoming, DecodeError> {
 
 /// Decodes a JSON text frame `{"op":..,"d":..,"seq":..}` in one pass.
 ///
-/// Keys may come in any order and unknown keys are ignored. When `"d"`
-/// precedes `"op"` it is buffered as a `Value` first: correct, only slower.
+/// Keys may come in any order and unknown keys are ignored. The shapes
+/// voice servers send are read by a byte scanner that builds the typed
+/// message directly; any other text (escapes, `"d"` before `"op"`, an
+/// unknown opcode, malformed JSON) is read by serde_json, to the same
+/// result. When `"d"` precedes `"op"` it is buffered as a `Value` first:
+/// correct, only slower.
 pub fn decode_text(text: &str) -> Result<Incoming, DecodeError> {
+    // The common shapes are scanned directly; everything else (and every
+    // error) is serde's, which decodes the same text the same way.
+    match fast_path::decode(text) {
+        Some(incoming) => Ok(incoming),
+        None => decode_text_serde(text),
+    }
+}
+
+/// [`decode_text`] through serde alone: any shape, and every error.
+pub(super) fn decode_text_serde(text: &str) -> Result<Incoming, DecodeError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let incoming = de.deserialize_map(EnvelopeVisitor)?;
     de.end()?;

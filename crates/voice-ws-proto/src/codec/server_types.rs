@@ -335,7 +335,7 @@ impl DavePrepareEpoch {
 
 /// Longest interval accepted from Hello: longer ones are a broken server,
 /// and would push the zombie check out of reach.
-const MAX_INTERVAL_MS: f64 = 3_600_000.0;
+pub(super) const MAX_INTERVAL_MS: f64 = 3_600_000.0;
 
 fn millis<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
     // f64's Deserialize takes integers too, so 13750 and 13750.0 both land here.

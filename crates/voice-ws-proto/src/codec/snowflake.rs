@@ -91,7 +91,7 @@ impl<'de> de::DeserializeSeed<'de> for Id {
 
 /// Digits only (no sign, unlike `u64::from_str`), in one pass: this runs
 /// for every id of a Clients Connect.
-fn parse_decimal(s: &str) -> Option<u64> {
+pub(super) fn parse_decimal(s: &str) -> Option<u64> {
     if s.is_empty() {
         return None;
     }

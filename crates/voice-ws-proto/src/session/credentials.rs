@@ -16,6 +16,9 @@ use crate::token::Token;
 pub struct Credentials {
     /// The guild (or call) id.
     pub server_id: String,
+    /// The voice channel id, from VOICE_STATE_UPDATE. The voice gateway
+    /// does not ask for it; DAVE does: it is the MLS group id of the call.
+    pub channel_id: String,
     /// Our user id.
     pub user_id: String,
     /// The voice session id.
@@ -24,6 +27,9 @@ pub struct Credentials {
     pub token: Token,
     /// Where to connect.
     pub endpoint: Endpoint,
-    /// Highest DAVE protocol version we speak; 0 for none.
+    /// Highest DAVE protocol version we speak; 0 for none. Since March
+    /// 2026 Discord closes voice connections without DAVE with 4017: offer
+    /// 1 (what [`VoiceJoin`](crate::join::VoiceJoin) does) and run the
+    /// handshake (`voice-ws-dave`).
     pub max_dave_protocol_version: u16,
 }

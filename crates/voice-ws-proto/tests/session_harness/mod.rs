@@ -48,6 +48,7 @@ pub(crate) fn credentials() -> Credentials {
 pub(crate) fn credentials_with(session_id: &str, token: &str) -> Credentials {
     Credentials {
         server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: session_id.into(),
         token: token.into(),

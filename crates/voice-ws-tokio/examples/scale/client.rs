@@ -84,6 +84,7 @@ pub(crate) async fn run(plan: Plan, mark: &mut dyn FnMut(&str)) -> Result<(), St
         .await?;
         let credentials = Credentials {
             server_id: "41771983423143937".into(),
+            channel_id: "127121515262115840".into(),
             user_id: "104694319306248192".into(),
             session_id: format!("scale-{i}"),
             token: "scale-token".into(),

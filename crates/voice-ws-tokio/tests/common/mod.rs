@@ -16,6 +16,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub fn credentials(sim: &Sim) -> Credentials {
     Credentials {
         server_id: SERVER_ID.into(),
+        channel_id: "127121515262115840".into(),
         user_id: "104694319306248192".into(),
         session_id: "session-1".into(),
         token: TOKEN.into(),
