@@ -165,6 +165,22 @@ fn jitter_spreads_over_the_whole_range() {
 }
 
 #[test]
+fn without_jitter_every_delay_is_its_ceiling_whatever_the_seed() {
+    // 0, then base doubling from the second attempt, capped: 1 s, 2 s, 4 s,
+    // 5 s (cap), 5 s. Written out, not computed by the helper under test.
+    let expected = [0, 1_000, 2_000, 4_000, 5_000, 5_000].map(ms);
+    for seed in [0, 7, u64::MAX] {
+        let mut config = backoff_config(seed, 1_000, 5_000, 6);
+        config.backoff_jitter = false;
+        assert_eq!(delays(config), expected, "seed {seed}");
+    }
+    assert!(
+        SessionConfig::default().backoff_jitter,
+        "jitter is the default"
+    );
+}
+
+#[test]
 fn a_zero_cap_reconnects_at_once_every_time() {
     let got = delays(backoff_config(5, 1_000, 0, 4));
     assert_eq!(got, vec![Duration::ZERO; 4]);

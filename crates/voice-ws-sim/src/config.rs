@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::persist::SavedSessions;
 use crate::plan::ConnectionPlan;
 
 /// Where a session's sequence numbers start ([`SimConfig::start_seq`]).
@@ -189,6 +190,10 @@ pub struct SimConfig {
     /// grow without bound; close codes, session ids and seq_acks are still
     /// recorded. Default `true`.
     pub record_frames: bool,
+    /// Sessions the sim starts with, resumable at once: those an earlier
+    /// process saved with [`Sim::save_sessions`](crate::Sim::save_sessions)
+    /// (a voice server restarted without losing its sessions). Default none.
+    pub sessions: SavedSessions,
     /// Sessions with the same `server_id` share a DAVE call run by the
     /// gateway (feature `dave`). `None` (the default) keeps every session on
     /// its own, with scripted DAVE pushes only.
@@ -207,6 +212,7 @@ impl Default for SimConfig {
             replay_capacity: 1024,
             rate_limit: Some(RateLimit::default()),
             record_frames: true,
+            sessions: SavedSessions::default(),
             #[cfg(feature = "dave")]
             dave_calls: None,
         }
@@ -284,6 +290,12 @@ impl SimConfig {
     /// Sets [`SimConfig::record_frames`].
     pub fn with_record_frames(mut self, record: bool) -> Self {
         self.record_frames = record;
+        self
+    }
+
+    /// Sets [`SimConfig::sessions`].
+    pub fn with_sessions(mut self, sessions: SavedSessions) -> Self {
+        self.sessions = sessions;
         self
     }
 

@@ -642,11 +642,19 @@ impl Conn {
                     op: wire::UNKNOWN_BINARY_OP,
                     payload: vec![0xde, 0xad],
                 };
-                let msg = match &self.session {
-                    Some(bound) => self.state.push_from(self.index, bound, &binary),
-                    None => Some(binary.encode(0)),
+                let msgs = match &self.session {
+                    Some(bound) => self
+                        .state
+                        .push_from(self.index, bound, &binary, &mut self.rx),
+                    None => Some(vec![binary.encode(0)]),
                 };
-                match msg {
+                let Some(mut msgs) = msgs else { return Ok(()) };
+                // Pushes from outside numbered earlier go out first, as
+                // queued (nothing while silent); this step's frame goes
+                // out even then.
+                let own = msgs.pop();
+                self.send_all(msgs).await?;
+                match own {
                     Some(msg) => self.send(msg).await,
                     None => Ok(()),
                 }
@@ -672,14 +680,14 @@ impl Conn {
                 return Ok(());
             }
         };
-        let Some(msg) = self.state.push_from(self.index, &bound, &push) else {
+        let Some(msgs) = self
+            .state
+            .push_from(self.index, &bound, &push, &mut self.rx)
+        else {
             return Ok(());
         };
-        // Pushes from outside got lower seqs; they must go out first.
-        while let Ok(earlier) = self.rx.try_recv() {
-            self.send_auto(earlier).await?;
-        }
-        self.send_auto(msg).await
+        // Pushes from outside got lower seqs; they go out first.
+        self.send_all(msgs).await
     }
 }
 

@@ -101,6 +101,7 @@ mod connection;
 #[cfg(feature = "dave")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
 pub mod dave;
+mod persist;
 mod plan;
 mod push;
 mod record;
@@ -108,6 +109,7 @@ pub mod scenario;
 mod session;
 mod sim;
 mod state;
+mod tally;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod udp;
@@ -116,10 +118,12 @@ mod wire;
 #[cfg(feature = "dave")]
 pub use config::DaveCalls;
 pub use config::{RateLimit, SimConfig, StartSeq};
+pub use persist::{ParseSessionsError, SavedSessions};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
 pub use push::ServerPush;
 #[cfg(feature = "dave")]
 pub use record::CallLog;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};
 pub use sim::Sim;
+pub use tally::ClientTally;
 pub use udp::{StreamLog, UdpLog};

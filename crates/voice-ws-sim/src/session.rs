@@ -27,8 +27,8 @@ pub(crate) struct GatewaySession {
     pub(crate) ready: bool,
     /// Seq of the session's first replayable message.
     pub(crate) start_seq: u16,
-    next_seq: u16,
-    replay: ReplayBuffer,
+    pub(crate) next_seq: u16,
+    pub(crate) replay: ReplayBuffer,
     /// The call this session sits in (feature `dave`).
     #[cfg(feature = "dave")]
     pub(crate) call: Option<crate::call::Seat>,
@@ -80,9 +80,9 @@ impl GatewaySession {
 /// The last N replayable messages with their seqs, oldest first.
 pub(crate) struct ReplayBuffer {
     capacity: usize,
-    entries: VecDeque<(u16, Message)>,
+    pub(crate) entries: VecDeque<(u16, Message)>,
     /// Seq of the newest message no longer kept (evictions go oldest first).
-    last_evicted: Option<u16>,
+    pub(crate) last_evicted: Option<u16>,
 }
 
 impl ReplayBuffer {

@@ -13,9 +13,11 @@ use tracing::{debug, warn};
 
 use crate::config::SimConfig;
 use crate::connection;
+use crate::persist::SavedSessions;
 use crate::push::ServerPush;
 use crate::record::ConnectionLog;
 use crate::state::SimState;
+use crate::tally::ClientTally;
 use crate::udp::{self, UdpLog};
 
 /// A running local voice gateway.
@@ -123,6 +125,18 @@ impl Sim {
     /// before any session got Ready are held and sent after the first Ready.
     pub fn push(&self, msg: ServerPush) {
         self.state.push_active(msg);
+    }
+
+    /// What arrived of the client's numbered Speaking messages (`delay` used
+    /// as a message number), on every connection so far: see [`ClientTally`].
+    pub fn client_tally(&self) -> ClientTally {
+        self.state.client_tally()
+    }
+
+    /// The sessions a Resume could continue now, for a sim started later
+    /// (another process, say) with [`SimConfig::with_sessions`].
+    pub fn save_sessions(&self) -> SavedSessions {
+        self.state.save_sessions()
     }
 
     /// What happened in each shared DAVE call so far, by server id (feature

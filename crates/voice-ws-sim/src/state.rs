@@ -6,16 +6,18 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::debug;
 
 use crate::config::SimConfig;
+use crate::persist::{SavedSession, SavedSessions};
 use crate::push::ServerPush;
 use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
 use crate::session::{GatewaySession, Live};
+use crate::tally::{ClientTally, Tally};
 use crate::udp::MediaSink;
 
 /// Everything the sim knows: connection logs, sessions, the push target.
@@ -28,6 +30,7 @@ pub(crate) struct SimState {
     start: Instant,
     registry: Mutex<Registry>,
     accepted: watch::Sender<usize>,
+    tally: Tally,
     /// Wakes the DAVE timer when a call's deadlines may have changed.
     #[cfg(feature = "dave")]
     pub(crate) dave_wake: tokio::sync::Notify,
@@ -129,13 +132,20 @@ pub(crate) struct Bound {
 impl SimState {
     pub(crate) fn new(config: SimConfig, port: u16) -> (Self, watch::Receiver<usize>) {
         let (accepted, rx) = watch::channel(0);
+        let mut registry = Registry::default();
+        for saved in &config.sessions.sessions {
+            let session = saved.restore(config.replay_capacity);
+            registry.sessions_created = registry.sessions_created.max(session.generation);
+            registry.sessions.insert(saved.id.clone(), session);
+        }
         let state = Self {
             config,
             port,
             udp: MediaSink::default(),
             start: Instant::now(),
-            registry: Mutex::new(Registry::default()),
+            registry: Mutex::new(registry),
             accepted,
+            tally: Tally::default(),
             #[cfg(feature = "dave")]
             dave_wake: tokio::sync::Notify::new(),
         };
@@ -192,6 +202,10 @@ impl SimState {
     }
 
     pub(crate) fn record_msg(&self, index: usize, dir: Dir, msg: &Message) {
+        // Every frame read passes here, also while a close is drained.
+        if let (Dir::In, Message::Text(text)) = (dir, msg) {
+            self.tally.note(text.as_str());
+        }
         // Checked before converting: copying every frame is the expensive part.
         if !self.config.record_frames {
             return;
@@ -388,19 +402,37 @@ impl SimState {
         Ok((bound, out))
     }
 
+    pub(crate) fn client_tally(&self) -> ClientTally {
+        self.tally.snapshot()
+    }
+
+    pub(crate) fn save_sessions(&self) -> SavedSessions {
+        let registry = self.lock();
+        let sessions = registry
+            .sessions
+            .iter()
+            .filter_map(|(id, session)| SavedSession::of(id, session))
+            .collect();
+        SavedSessions { sessions }
+    }
+
     pub(crate) fn forget_session(&self, session_id: &str) {
         self.lock().forget(session_id);
     }
 
     /// A push scheduled by connection `index` for its own session. Returns the
-    /// frame when `index` still serves the session (the caller sends it, keeping
-    /// order with its other writes); otherwise it is forwarded or just buffered.
+    /// frames to send when `index` still serves the session: the pushes from
+    /// outside still waiting in `rx` (they got lower seqs), then this one; the
+    /// caller sends them in that order. Otherwise the push is forwarded or
+    /// just buffered. `rx` is drained under the lock that numbers every push,
+    /// so a push numbered later cannot be taken ahead of this one.
     pub(crate) fn push_from(
         &self,
         index: usize,
         bound: &Bound,
         push: &ServerPush,
-    ) -> Option<Message> {
+        rx: &mut UnboundedReceiver<Message>,
+    ) -> Option<Vec<Message>> {
         let mut registry = self.lock();
         let session = registry
             .sessions
@@ -408,7 +440,14 @@ impl SimState {
             .filter(|s| s.generation == bound.generation)?;
         let msg = session.push(push);
         match &session.live {
-            Some(live) if live.conn == index => Some(msg),
+            Some(live) if live.conn == index => {
+                let mut out = Vec::new();
+                while let Ok(earlier) = rx.try_recv() {
+                    out.push(earlier);
+                }
+                out.push(msg);
+                Some(out)
+            }
             Some(live) => {
                 // The receiver may be gone already; the replay buffer still has it.
                 let _ = live.tx.send(msg);

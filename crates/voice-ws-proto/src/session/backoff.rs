@@ -34,8 +34,14 @@ impl Rng {
 /// The first attempt is immediate: most drops are one-off. Then attempt
 /// `n` waits a uniformly random time in `[0, min(cap, base * 2^(n-2))]`
 /// ("full jitter"), so that many clients dropped together do not return
-/// together.
-pub(crate) fn delay(attempt: u32, base: Duration, cap: Duration, rng: &mut Rng) -> Duration {
+/// together. Without `jitter` the delay is the ceiling itself.
+pub(crate) fn delay(
+    attempt: u32,
+    base: Duration,
+    cap: Duration,
+    jitter: bool,
+    rng: &mut Rng,
+) -> Duration {
     if attempt <= 1 {
         return Duration::ZERO;
     }
@@ -44,6 +50,9 @@ pub(crate) fn delay(attempt: u32, base: Duration, cap: Duration, rng: &mut Rng) 
         .checked_mul(1u32 << exp.min(31))
         .unwrap_or(cap)
         .min(cap);
+    if !jitter {
+        return ceiling;
+    }
     let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
     Duration::from_nanos(rng.below_or_eq(nanos))
 }

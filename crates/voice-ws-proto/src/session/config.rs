@@ -34,6 +34,12 @@ pub struct SessionConfig {
     pub backoff_base: Duration,
     /// Backoff cap: no delay is longer. Default 30 s.
     pub backoff_cap: Duration,
+    /// Whether reconnect delays are drawn at random below the exponential
+    /// ceiling ("full jitter", the default) or are the ceiling itself.
+    /// Without jitter, clients dropped together (a voice server restart)
+    /// all return at the same instants; turn it off only to measure that, or
+    /// where a single client wants predictable delays. Default `true`.
+    pub backoff_jitter: bool,
     /// Seed of the jitter PRNG. Give each session a different one (a
     /// driver uses the clock); a fixed seed reproduces a run. Default 0.
     pub rng_seed: u64,
@@ -54,6 +60,7 @@ impl Default for SessionConfig {
             resume_loop_limit: 3,
             backoff_base: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(30),
+            backoff_jitter: true,
             rng_seed: 0,
             max_pending_sends: 256,
         }

@@ -630,6 +630,7 @@ impl Session {
             self.attempt,
             cfg.backoff_base,
             cfg.backoff_cap,
+            cfg.backoff_jitter,
             &mut self.rng,
         );
         self.emit(Event::Reconnecting {

@@ -1,0 +1,112 @@
+//! Exactly-once accounting of the numbered messages the simulator pushes to
+//! one bot: numbers grow by one within a session; a gap is allowed only at a
+//! new session that followed a planned end (what was pushed to the ended
+//! session is gone with it), never within one session, across any number
+//! of resumes.
+
+/// What arrived of one bot's numbered pushes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ledger {
+    /// The highest number received (0: none yet).
+    pub(crate) last: u64,
+    /// Numbers received once and in order.
+    pub(crate) delivered: u64,
+    /// Numbers received again, or after a higher one.
+    pub(crate) duplicated: u64,
+    /// Numbers skipped within a session: lost.
+    pub(crate) lost: u64,
+    /// Numbers skipped at a new session after a planned end: pushed to the
+    /// ended session and gone with it.
+    pub(crate) dropped_with_session: u64,
+    /// A new session began; its first number may skip.
+    boundary: bool,
+}
+
+impl Ledger {
+    /// A new session got Ready.
+    pub(crate) fn new_session(&mut self) {
+        self.boundary = true;
+    }
+
+    /// Message number `n` reached the application.
+    pub(crate) fn receive(&mut self, n: u64) {
+        if n <= self.last {
+            self.duplicated += 1;
+            return;
+        }
+        let skipped = n - self.last - 1;
+        if self.boundary {
+            self.dropped_with_session += skipped;
+        } else {
+            self.lost += skipped;
+        }
+        self.boundary = false;
+        self.last = n;
+        self.delivered += 1;
+    }
+
+    /// The end of the run: `pushed` numbers went out in all. Those after
+    /// `last` are lost unless the session they went to ended after the
+    /// pushes stopped (`ended_since`).
+    pub(crate) fn settle(&mut self, pushed: u64, ended_since: bool) {
+        let missing = pushed.saturating_sub(self.last);
+        if ended_since {
+            self.dropped_with_session += missing;
+        } else {
+            self.lost += missing;
+        }
+        self.last = self.last.max(pushed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_across_resumes_is_clean() {
+        let mut l = Ledger::default();
+        l.new_session();
+        for n in 1..=5 {
+            l.receive(n);
+        }
+        l.settle(5, false);
+        assert_eq!((l.delivered, l.lost, l.duplicated), (5, 0, 0));
+    }
+
+    #[test]
+    fn a_gap_is_loss_within_a_session_and_not_at_a_new_one() {
+        let mut l = Ledger::default();
+        l.new_session();
+        l.receive(1);
+        l.receive(3);
+        assert_eq!(l.lost, 1);
+        l.new_session();
+        l.receive(7);
+        assert_eq!((l.lost, l.dropped_with_session), (1, 3));
+        l.receive(9);
+        assert_eq!(l.lost, 2, "only the first number after Ready may skip");
+    }
+
+    #[test]
+    fn repeats_and_reorders_are_duplicates() {
+        let mut l = Ledger::default();
+        l.new_session();
+        for n in [1, 2, 2, 3, 1] {
+            l.receive(n);
+        }
+        assert_eq!((l.delivered, l.duplicated), (3, 2));
+    }
+
+    #[test]
+    fn the_tail_is_lost_unless_its_session_ended() {
+        let mut l = Ledger::default();
+        l.new_session();
+        l.receive(1);
+        let mut ended = l.clone();
+        l.settle(4, false);
+        assert_eq!(l.lost, 3);
+        ended.settle(4, true);
+        assert_eq!((ended.lost, ended.dropped_with_session), (0, 3));
+    }
+}
