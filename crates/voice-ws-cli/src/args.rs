@@ -44,7 +44,7 @@ Events (timeline line; the --json \"event\" field):
   unsent               sends that never went out (the session ended first) -> send them again on the
                        next session if still wanted
   invalid_frame        a frame could not be decoded; the socket stays up
-  dave                 the end-to-end encryption (DAVE) handshake moved on: "dave" says what
+  dave                 the end-to-end encryption (DAVE) handshake moved on: its \"dave\" field says what
                        (group_established, epoch_changed, transition_executed, privacy_code,
                        member_decryptable, error) -> nothing: the driver answers by itself
 
