@@ -99,6 +99,7 @@
 //! the same event stream as [`Event::Dave`], and
 //! `Handle::dave_media` hands the media thread what encrypts our Opus
 //! frames and decrypts each member's (`dave::DaveMedia`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod runtime;
 
