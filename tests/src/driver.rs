@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use futures_util::Stream;
 use voice_ws_proto::{ClientMessage, Credentials, Event, SendError, SessionConfig, Stats};
+use voice_ws_tokio::dave::DaveMedia;
 
 /// A driver's events, boxed so that every driver hands over the same type.
 pub type EventStream = Pin<Box<dyn Stream<Item = Event> + Send + 'static>>;
@@ -45,4 +46,7 @@ pub trait DriverHandle: Send + Sync + 'static {
 
     /// The session's traffic and heartbeat counters, as last reported.
     fn stats(&self) -> Stats;
+
+    /// The media side of the DAVE handshake the driver runs.
+    fn dave_media(&self) -> DaveMedia;
 }

@@ -31,6 +31,7 @@
 //! (heartbeat spacing) is a wide behavioural one.
 
 pub mod async_std_driver;
+pub mod dave_call;
 mod driver;
 mod events;
 pub mod scenarios;

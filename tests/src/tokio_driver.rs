@@ -40,4 +40,8 @@ impl DriverHandle for Handle {
     fn stats(&self) -> Stats {
         Handle::stats(self)
     }
+
+    fn dave_media(&self) -> voice_ws_tokio::dave::DaveMedia {
+        Handle::dave_media(self)
+    }
 }

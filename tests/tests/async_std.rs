@@ -61,4 +61,9 @@ scenarios! {
     "multi_thread" a_404_upgrade_is_rejected_with_its_status,
     "multi_thread" a_silent_listener_times_out,
     "multi_thread" an_untrusted_certificate_is_a_tls_failure,
+    "multi_thread" two_then_five_members_agree_and_hear_each_other,
+    "multi_thread" a_member_leaves_and_the_rest_move_to_a_new_epoch,
+    "multi_thread" a_resume_in_the_middle_of_a_transition_completes_it,
+    "multi_thread" a_bad_commit_is_flagged_and_the_call_recovers,
+    "multi_thread" a_downgrade_to_passthrough_and_back,
 }

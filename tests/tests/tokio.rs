@@ -149,3 +149,28 @@ async fn a_silent_listener_times_out() {
 async fn an_untrusted_certificate_is_a_tls_failure() {
     scenarios::an_untrusted_certificate_is_a_tls_failure(&DRIVER).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_then_five_members_agree_and_hear_each_other() {
+    scenarios::two_then_five_members_agree_and_hear_each_other(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_leaves_and_the_rest_move_to_a_new_epoch() {
+    scenarios::a_member_leaves_and_the_rest_move_to_a_new_epoch(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_in_the_middle_of_a_transition_completes_it() {
+    scenarios::a_resume_in_the_middle_of_a_transition_completes_it(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_commit_is_flagged_and_the_call_recovers() {
+    scenarios::a_bad_commit_is_flagged_and_the_call_recovers(&DRIVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_downgrade_to_passthrough_and_back() {
+    scenarios::a_downgrade_to_passthrough_and_back(&DRIVER).await;
+}

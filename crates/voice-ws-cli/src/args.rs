@@ -44,6 +44,9 @@ Events (timeline line; the --json \"event\" field):
   unsent               sends that never went out (the session ended first) -> send them again on the
                        next session if still wanted
   invalid_frame        a frame could not be decoded; the socket stays up
+  dave                 the end-to-end encryption (DAVE) handshake moved on: its \"dave\" field says what
+                       (group_established, epoch_changed, transition_executed, privacy_code,
+                       member_decryptable, error) -> nothing: the driver answers by itself
 
 With --ip-discovery, three lines of the application's own (not gateway events):
   ip_discovery         after Ready: our address and port as the voice server's UDP side sees them
@@ -62,7 +65,9 @@ rtt is milliseconds with one decimal (0.4 ms) in the timeline. Every number in -
 pub(crate) enum Command {
     /// Run the built-in simulator and play a scripted ~10 s session against
     /// it: handshake, IP discovery and Select Protocol, five encrypted
-    /// silence frames, heartbeats with RTT, DAVE frames, zombie and resume,
+    /// silence frames, heartbeats with RTT, a DAVE call (a second
+    /// participant joins, the group forms, one Opus frame crosses
+    /// end-to-end encrypted, the participant leaves), zombie and resume,
     /// 4015 and resume, 4014 and stop. Exits 0 only if every expected
     /// transition happened.
     Demo(DemoArgs),

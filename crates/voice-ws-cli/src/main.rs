@@ -4,10 +4,13 @@ mod args;
 mod connect;
 mod decode;
 mod demo;
+#[cfg(feature = "dave")]
+mod demo_call;
 mod ip_discovery;
 mod media;
 mod output;
 mod report;
+mod report_dave;
 mod sim_cmd;
 mod timeline;
 mod udp_join;

@@ -57,6 +57,7 @@ pub(crate) fn event_json(event: &Event) -> Value {
         Event::Unsent(messages) => json!({"event": "unsent", "count": messages.len(),
             "ops": messages.iter().map(outgoing_op).collect::<Vec<_>>()}),
         Event::InvalidFrame(e) => json!({"event": "invalid_frame", "error": e.to_string()}),
+        Event::Dave(e) => crate::report_dave::json(e),
         // An event added to the core after this command was written.
         other => json!({"event": "other", "debug": format!("{other:?}")}),
     }
@@ -113,6 +114,7 @@ pub(crate) fn event_text(event: &Event) -> String {
         Event::Fatal { code, reason } => format!("FATAL {code}: {reason}"),
         Event::Unsent(m) => format!("{} sends never went out", m.len()),
         Event::InvalidFrame(e) => format!("invalid frame: {e}"),
+        Event::Dave(e) => crate::report_dave::text(e),
         other => format!("{other:?}"),
     }
 }

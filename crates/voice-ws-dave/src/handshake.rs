@@ -13,10 +13,10 @@ use davey::{DaveSession, ProposalsOperationType};
 use voice_ws_proto::{ClientMessage, Credentials, Event, ServerMessage};
 
 use crate::config::DaveConfig;
-use crate::error::{DaveError, IdError};
-use crate::event::DaveEvent;
+use crate::error::IdError;
 use crate::media::{DaveMedia, Shared};
 use crate::roster::Roster;
+use crate::{DaveError, DaveEvent};
 
 /// The highest DAVE protocol version this crate speaks: what to offer in
 /// `Credentials::max_dave_protocol_version`.
@@ -109,6 +109,21 @@ impl Handshake {
         let user_id = parse("user_id", &credentials.user_id)?;
         let channel_id = parse("channel_id", &credentials.channel_id)?;
         Ok(Self::new(config, user_id, channel_id))
+    }
+
+    /// New credentials: a new voice session, perhaps as another user or in
+    /// another channel. Everything of the old session is forgotten (as on
+    /// [`handle_session_end`](Self::handle_session_end)) and the group is
+    /// rebuilt when the new session says so; every [`DaveMedia`] already
+    /// handed out stays valid and follows the new group. On ids that are
+    /// not snowflakes nothing changes.
+    pub fn update_credentials(&mut self, credentials: &Credentials) -> Result<(), IdError> {
+        let next = Self::from_credentials(self.config, credentials)?;
+        self.handle_session_end();
+        self.user_id = next.user_id;
+        self.channel_id = next.channel_id;
+        self.roster = next.roster;
+        Ok(())
     }
 
     // ---- getters ----

@@ -96,13 +96,14 @@
 
 mod config;
 mod error;
-mod event;
 mod handshake;
 mod media;
 mod roster;
 
 pub use config::DaveConfig;
-pub use error::{DaveError, IdError, MediaError};
-pub use event::DaveEvent;
+pub use error::{IdError, MediaError};
 pub use handshake::{Handshake, MAX_PROTOCOL_VERSION};
 pub use media::DaveMedia;
+/// The handshake's events and errors: plain data in the core, so that a
+/// driver can deliver them as [`Event::Dave`](voice_ws_proto::Event::Dave).
+pub use voice_ws_proto::dave::{DaveError, DaveEvent};

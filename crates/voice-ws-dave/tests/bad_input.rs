@@ -277,3 +277,44 @@ fn the_handshake_can_live_in_a_connection_task() {
     fn send<T: Send + 'static>(_: &T) {}
     send(&handshake());
 }
+
+#[test]
+fn new_credentials_keep_the_media_handle_and_refuse_bad_ids() {
+    let mut credentials = Credentials {
+        server_id: "41771983423143937".into(),
+        channel_id: "127121515262115840".into(),
+        user_id: "104694319306248192".into(),
+        session_id: "my_session_id".into(),
+        token: Token::new("my_token"),
+        endpoint: Endpoint::parse("c-ams07.discord.media:443", false).unwrap(),
+        max_dave_protocol_version: 1,
+    };
+    let mut dave = Handshake::from_credentials(DaveConfig::default(), &credentials).unwrap();
+    let media = dave.media();
+    dave.handle_session_description(0);
+    assert!(media.is_passthrough());
+
+    // Another channel: the old session is forgotten (media refused again)...
+    credentials.channel_id = "127121515262115841".into();
+    assert_eq!(dave.update_credentials(&credentials), Ok(()));
+    assert!(!media.is_passthrough());
+    assert_eq!(media.encrypt_opus(&[0x78, 0x01]), Err(MediaError::NotReady));
+    // ...and the handle handed out before follows the new session.
+    dave.handle_session_description(0);
+    assert!(media.is_passthrough());
+    dave.handle_session_description(1);
+    let (sent, _) = drain(&mut dave);
+    assert!(
+        matches!(sent[..], [ClientMessage::DaveMlsKeyPackage(_)]),
+        "{sent:?}"
+    );
+
+    credentials.user_id = "me".into();
+    assert_eq!(
+        dave.update_credentials(&credentials),
+        Err(IdError {
+            field: "user_id",
+            value: "me".into()
+        })
+    );
+}

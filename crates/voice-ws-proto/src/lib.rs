@@ -118,6 +118,7 @@ extern crate std;
 
 pub mod close_code;
 pub mod codec;
+pub mod dave;
 pub mod frame;
 pub mod join;
 pub mod session;

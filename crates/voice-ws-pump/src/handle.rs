@@ -25,6 +25,9 @@ pub struct Handle {
     shared: Arc<Shared>,
     /// The runtime's sleep, for [`Handle::close`]'s limit.
     sleep: fn(Duration) -> BoxFuture<()>,
+    /// The media side of the task's DAVE handshake.
+    #[cfg(feature = "dave")]
+    dave: voice_ws_dave::DaveMedia,
 }
 
 impl Clone for Handle {
@@ -33,6 +36,8 @@ impl Clone for Handle {
         Self {
             shared: self.shared.clone(),
             sleep: self.sleep,
+            #[cfg(feature = "dave")]
+            dave: self.dave.clone(),
         }
     }
 }
@@ -55,8 +60,29 @@ impl fmt::Debug for Handle {
 
 impl Handle {
     /// The first handle of a connection (`shared` counts one).
-    pub(crate) fn new(shared: Arc<Shared>, sleep: fn(Duration) -> BoxFuture<()>) -> Self {
-        Self { shared, sleep }
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        sleep: fn(Duration) -> BoxFuture<()>,
+        #[cfg(feature = "dave")] dave: voice_ws_dave::DaveMedia,
+    ) -> Self {
+        Self {
+            shared,
+            sleep,
+            #[cfg(feature = "dave")]
+            dave,
+        }
+    }
+
+    /// The call's end-to-end encryption (feature `dave`), for the thread
+    /// that sends and receives RTP: `encrypt_opus` our Opus frames,
+    /// `decrypt` each member's. It follows the handshake the task runs
+    /// (its events arrive as [`Event::Dave`](voice_ws_proto::Event::Dave))
+    /// and stays valid for the connection's life, across resumes and new
+    /// sessions. Cheap to clone; never waits on the task.
+    #[cfg(feature = "dave")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
+    pub fn dave_media(&self) -> voice_ws_dave::DaveMedia {
+        self.dave.clone()
     }
 
     /// Sends a typed message, or has the core hold it (bounded, in order)

@@ -54,6 +54,8 @@ mod clock;
 mod command;
 mod config;
 mod connection;
+#[cfg(feature = "dave")]
+mod dave_handshake;
 mod events;
 mod handle;
 mod shared;
@@ -75,6 +77,11 @@ pub use rustls;
 /// The WebSocket library whose `Message` the
 /// drivers' sockets carry.
 pub use tungstenite;
+/// The DAVE handshake's crate: [`DaveMedia`](voice_ws_dave::DaveMedia)
+/// and its errors, for what [`Handle::dave_media`] returns.
+#[cfg(feature = "dave")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
+pub use voice_ws_dave as dave;
 /// The sans-IO core, for the types not re-exported here.
 pub use voice_ws_proto as proto;
 pub use voice_ws_proto::{
@@ -190,6 +197,8 @@ pub fn connect<R: Runtime>(config: DriverConfig, credentials: Credentials) -> Co
     if session_config.rng_seed == 0 {
         session_config.rng_seed = config::random_seed();
     }
+    #[cfg(feature = "dave")]
+    let dave = dave_handshake::Dave::new(&credentials);
     let session = Session::new(session_config, credentials);
     let shared = Arc::new(Shared::new(
         Status::of(&session),
@@ -197,9 +206,23 @@ pub fn connect<R: Runtime>(config: DriverConfig, credentials: Credentials) -> Co
         config.command_buffer,
         close_wait,
     ));
-    let task = Task::new(session, config.tls, shared.clone(), span);
+    #[cfg(feature = "dave")]
+    let media = dave.media();
+    let task = Task::new(
+        session,
+        config.tls,
+        shared.clone(),
+        span,
+        #[cfg(feature = "dave")]
+        dave,
+    );
     Connection {
-        handle: Handle::new(shared.clone(), R::sleep),
+        handle: Handle::new(
+            shared.clone(),
+            R::sleep,
+            #[cfg(feature = "dave")]
+            media,
+        ),
         events: Events::new(shared),
         task,
     }

@@ -120,9 +120,12 @@ impl<R: Runtime> Task<R> {
         tls: Option<Arc<rustls::ClientConfig>>,
         shared: Arc<Shared>,
         span: Span,
+        #[cfg(feature = "dave")] dave: crate::dave_handshake::Dave,
     ) -> Self {
         let worker = Worker {
             session,
+            #[cfg(feature = "dave")]
+            dave,
             clock: Clock::start(R::now()),
             started: false,
             tls,
@@ -211,6 +214,9 @@ impl<R: Runtime> Future for Task<R> {
 /// its runtime shut down) tells the application.
 struct Worker<R: Runtime> {
     session: Session,
+    /// The DAVE handshake, fed every session event on its way out.
+    #[cfg(feature = "dave")]
+    dave: crate::dave_handshake::Dave,
     clock: Clock,
     /// The session starts when the task first runs.
     started: bool,
@@ -333,6 +339,8 @@ impl<R: Runtime> Worker<R> {
             }
             Command::UpdateCredentials(credentials) => {
                 info!("credentials updated");
+                #[cfg(feature = "dave")]
+                self.dave.update_credentials(&credentials);
                 self.session.update_credentials(now, *credentials);
             }
             Command::HeartbeatNow => self.session.heartbeat_now(now),
@@ -408,6 +416,28 @@ impl<R: Runtime> Worker<R> {
     /// which the core must hear of (the next input) before it is asked for
     /// anything more.
     fn drain(&mut self) {
+        if !self.write_transmits() {
+            return;
+        }
+        // Published before the events: an application that reads the status
+        // on an event sees at least the input that produced it. Taking
+        // events and the connect request changes nothing the status shows.
+        self.shared.set_status(Status::of(&self.session));
+        // The DAVE handshake answers events as they are delivered.
+        if self.deliver_events() && !self.write_transmits() {
+            return;
+        }
+        if let Some(url) = self.session.poll_connect() {
+            debug!(%url, "connecting");
+            self.drop_socket();
+            let max = self.session.config().transport.max_message_size;
+            self.connecting = Some(socket::connect::<R>(url, max, self.tls.clone()));
+        }
+    }
+
+    /// Writes what the core hands over; false when the socket's outbound
+    /// queue overflowed (the socket is dropped, the core hears of it next).
+    fn write_transmits(&mut self) -> bool {
         while let Some(transmit) = self.session.poll_transmit() {
             trace!(
                 kind = transmit_kind(&transmit),
@@ -426,20 +456,10 @@ impl<R: Runtime> Worker<R> {
                 warn!("outbound queue overflow; dropping the socket");
                 self.drop_socket();
                 self.overflowed = true;
-                return;
+                return false;
             }
         }
-        // Published before the events: an application that reads the status
-        // on an event sees at least the input that produced it. Taking
-        // events and the connect request changes nothing the status shows.
-        self.shared.set_status(Status::of(&self.session));
-        self.deliver_events();
-        if let Some(url) = self.session.poll_connect() {
-            debug!(%url, "connecting");
-            self.drop_socket();
-            let max = self.session.config().transport.max_message_size;
-            self.connecting = Some(socket::connect::<R>(url, max, self.tls.clone()));
-        }
+        true
     }
 
     /// Moves events from the core to the application while it has room.
@@ -447,24 +467,53 @@ impl<R: Runtime> Worker<R> {
     /// new messages (unacknowledged, so the server replays them) while it
     /// is full. Without `Events` to read them, events are taken and
     /// discarded.
-    fn deliver_events(&mut self) {
+    ///
+    /// With the `dave` feature, each event goes through the DAVE handshake
+    /// first and the handshake's own events follow it, counted against the
+    /// same room. Returns whether the handshake gave the core messages to
+    /// send.
+    fn deliver_events(&mut self) -> bool {
         let room = self.shared.event_room();
         let mut left = room.unwrap_or(usize::MAX);
+        let mut sent = false;
         self.backlog = false;
         loop {
             if left == 0 {
                 self.backlog = true;
-                return;
+                return sent;
+            }
+            #[cfg(feature = "dave")]
+            if let Some(dave) = self.dave.poll_event() {
+                debug!(event = ?dave, "dave");
+                if room.is_some() {
+                    self.shared.push_event(Event::Dave(dave));
+                }
+                left -= 1;
+                continue;
             }
             let Some(event) = self.session.poll_event() else {
                 break;
             };
+            sent |= self.feed_dave(&event);
             self.log_event(&event);
             if room.is_some() {
                 self.shared.push_event(event);
             }
             left -= 1;
         }
+        sent
+    }
+
+    /// Hands a session event to the DAVE handshake (feature `dave`), which
+    /// may give the core messages to send: returns whether it did.
+    #[cfg(feature = "dave")]
+    fn feed_dave(&mut self, event: &Event) -> bool {
+        self.dave.on_event(event, &mut self.session)
+    }
+
+    #[cfg(not(feature = "dave"))]
+    fn feed_dave(&mut self, _event: &Event) -> bool {
+        false
     }
 
     /// Drops the socket and any connect attempt in flight.

@@ -153,6 +153,8 @@ struct Conn {
     peer_closed: bool,
     /// The session ended for good on this connection ([`ends_session`]).
     leaving: bool,
+    /// [`Action::CorruptDave`]: the next binary DAVE message is spoiled.
+    corrupt_dave: bool,
 }
 
 impl Conn {
@@ -178,6 +180,7 @@ impl Conn {
             pending: Vec::new(),
             peer_closed: false,
             leaving: false,
+            corrupt_dave: false,
         }
     }
 
@@ -201,7 +204,7 @@ impl Conn {
             };
             match wake {
                 Wake::Frame(frame) => self.on_frame(frame).await?,
-                Wake::Push(Some(msg)) => self.send_auto(msg).await?,
+                Wake::Push(Some(msg)) => self.on_push(msg).await?,
                 Wake::Push(None) => {}
                 Wake::Timer => self.on_timer().await?,
             }
@@ -257,6 +260,22 @@ impl Conn {
             }
         };
         let _ = timeout(CLOSE_TIMEOUT, drain).await;
+    }
+
+    /// A push made outside this task (the call's DAVE messages among them):
+    /// the DAVE faults of the plan apply, then it goes out.
+    async fn on_push(&mut self, msg: Message) -> Flow {
+        let Some(op) = crate::dave_fault::dave_op(&msg) else {
+            return self.send_auto(msg).await;
+        };
+        self.fire(|t| *t == Trigger::BeforeDaveOp(op)).await?;
+        let msg = if self.corrupt_dave && matches!(msg, Message::Binary(_)) {
+            self.corrupt_dave = false;
+            crate::dave_fault::corrupt(msg)
+        } else {
+            msg
+        };
+        self.send_auto(msg).await
     }
 
     /// Sends what the gateway says on its own; nothing while silent.
@@ -664,6 +683,10 @@ impl Conn {
             Action::SendShortBinary => {
                 self.send(Message::binary(wire::SHORT_BINARY.to_vec()))
                     .await
+            }
+            Action::CorruptDave => {
+                self.corrupt_dave = true;
+                Ok(())
             }
         }
     }

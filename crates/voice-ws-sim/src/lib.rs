@@ -101,6 +101,7 @@ mod connection;
 #[cfg(feature = "dave")]
 #[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
 pub mod dave;
+mod dave_fault;
 mod persist;
 mod plan;
 mod push;

@@ -44,6 +44,14 @@ pub enum Trigger {
     AfterHeartbeats(u32),
     /// This long after the WebSocket handshake completed.
     After(Duration),
+    /// Right before the first DAVE message with this opcode (21 to 31)
+    /// pushed to this connection from outside its plan (the call's DAVE
+    /// messages, or [`Sim::push`](crate::Sim::push)) goes out; it goes out after the
+    /// action (unless the action ends or silences the connection, in which
+    /// case a resume replays it). With [`Action::GoSilent`] the client
+    /// loses its session's messages from there on until it resumes: a
+    /// resume in the middle of a DAVE transition.
+    BeforeDaveOp(u8),
 }
 
 /// What a [`Step`] does.
@@ -95,6 +103,12 @@ pub enum Action {
     PushOversized(usize),
     /// Send a 2-byte binary frame (a seq and no op).
     SendShortBinary,
+    /// Spoil the next binary DAVE message sent on this connection (the
+    /// last byte of its MLS payload flipped): with
+    /// [`Trigger::BeforeDaveOp`]`(29)` a commit the client cannot process,
+    /// which it reports with op 31. The replay buffer keeps the intact
+    /// message.
+    CorruptDave,
 }
 
 impl Step {

@@ -88,6 +88,18 @@
 //!   `tungstenite` at DEBUG or below.
 //! - `ws://` is dialed only when the credentials' [`Endpoint`] allowed it
 //!   (loopback, explicitly enabled); everything else is TLS, verified.
+//!
+//! # End-to-end encryption (feature `dave`)
+//!
+//! Since March 2026 Discord admits only DAVE (end-to-end encrypted)
+//! participants to voice calls. With the `dave` feature the connection
+//! task runs the DAVE handshake itself (`voice-ws-dave`, on davey and
+//! OpenMLS): the key package, commits, welcomes and transitions are
+//! answered without the bot's help, the handshake's progress arrives on
+//! the same event stream as [`Event::Dave`], and
+//! `Handle::dave_media` hands the media thread what encrypts our Opus
+//! frames and decrypts each member's (`dave::DaveMedia`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod runtime;
 
@@ -101,6 +113,10 @@ use crate::runtime::Tokio;
 
 pub use voice_ws_pump::{DriverConfig, Events, Handle, Status};
 
+/// The DAVE handshake's crate (feature `dave`): `DaveMedia`, its errors.
+#[cfg(feature = "dave")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dave")))]
+pub use voice_ws_pump::dave;
 /// The sans-IO core this driver runs, for the types not re-exported here.
 pub use voice_ws_pump::proto;
 /// The TLS library, for building a custom [`DriverConfig::tls`].

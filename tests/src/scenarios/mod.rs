@@ -4,7 +4,9 @@
 mod before_ready;
 mod binary;
 mod connect_errors;
+mod dave_group;
 mod dave_json;
+mod dave_recovery;
 mod fatal;
 mod handshake;
 mod heartbeat;
@@ -30,7 +32,15 @@ pub use connect_errors::{
     a_silent_listener_times_out, an_unresolvable_name_is_a_dns_failure,
     an_untrusted_certificate_is_a_tls_failure,
 };
+pub use dave_group::{
+    a_member_leaves_and_the_rest_move_to_a_new_epoch,
+    two_then_five_members_agree_and_hear_each_other,
+};
 pub use dave_json::dave_prepare_epoch_with_and_without_transition_id;
+pub use dave_recovery::{
+    a_bad_commit_is_flagged_and_the_call_recovers, a_downgrade_to_passthrough_and_back,
+    a_resume_in_the_middle_of_a_transition_completes_it,
+};
 pub use fatal::close_4020_is_fatal;
 pub use handshake::handshake;
 pub use heartbeat::heartbeat_cadence;

@@ -7,6 +7,7 @@ use core::time::Duration;
 
 use crate::close_code::CloseCode;
 use crate::codec::{ClientMessage, DecodeError, Incoming, Ready, SessionDescription};
+use crate::dave::DaveEvent;
 use crate::session::{ConnectError, Invalidation, SocketLoss};
 
 /// Something the application should know, in the order it happened.
@@ -90,6 +91,11 @@ pub enum Event {
     Unsent(Vec<Outgoing>),
     /// A frame could not be decoded; the socket stays up.
     InvalidFrame(DecodeError),
+    /// The call's end-to-end encryption (DAVE) moved on. Never produced by
+    /// the session itself: a driver that runs the DAVE handshake
+    /// (`voice-ws-dave`, the drivers' `dave` feature) delivers the
+    /// handshake's events here, on the same stream as the session's.
+    Dave(DaveEvent),
 }
 
 /// A message the application asked the session to send.

@@ -1,12 +1,12 @@
 //! What the handshake tells its owner.
 
-use std::string::String;
+use alloc::string::String;
 
-use crate::error::DaveError;
+use super::DaveError;
 
 /// Something the application may want to know about the call's end-to-end
 /// encryption, in the order it happened. Messages to send are not events:
-/// they come from [`Handshake::poll_transmit`](crate::Handshake::poll_transmit).
+/// they come from the handshake's `poll_transmit` (voice-ws-dave).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DaveEvent {
