@@ -8,14 +8,21 @@
 #[allow(dead_code)]
 mod client;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use client::{Client, heartbeat, seq_of};
 use tokio_tungstenite::tungstenite::Message;
 use voice_ws_sim::{Action, ConnectionPlan, ServerPush, Sim, SimConfig, Trigger};
 
 const FIRINGS: u32 = 300;
+
+/// Pushes the pusher may have made that the client has not read yet: enough
+/// to keep the connection's queue busy, bounded so that a loaded machine
+/// cannot bury the heartbeat ACKs under an ever-growing backlog.
+const AHEAD: u64 = 32;
 
 // A pusher on another worker keeps the connection's queue busy while 300
 // heartbeats each fire an op 99 frame: before the fix most firings found a
@@ -34,22 +41,37 @@ async fn a_fault_steps_numbered_frame_never_overtakes_queued_pushes() {
     let sim = Arc::new(Sim::start(config).await.expect("sim starts"));
     let (mut client, _) = Client::ready(&sim).await;
     let stop = Arc::new(AtomicBool::new(false));
+    let read = Arc::new(AtomicU64::new(0));
     let pusher = {
-        let (sim, stop) = (sim.clone(), stop.clone());
+        let (sim, stop, read) = (sim.clone(), stop.clone(), read.clone());
         tokio::spawn(async move {
+            let mut pushed = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                sim.push(ServerPush::Speaking {
-                    user_id: "1".into(),
-                    ssrc: 7,
-                    speaking: 1,
-                });
+                if pushed - read.load(Ordering::Relaxed).min(pushed) < AHEAD {
+                    sim.push(ServerPush::Speaking {
+                        user_id: "1".into(),
+                        ssrc: 7,
+                        speaking: 1,
+                    });
+                    pushed += 1;
+                }
                 tokio::task::yield_now().await;
             }
         })
     };
+    let run =
+        tokio::time::timeout(Duration::from_secs(120), read_in_order(&mut client, &read)).await;
+    stop.store(true, Ordering::Relaxed);
+    let _ = pusher.await;
+    run.expect("300 op 99 frames within 120 s");
+}
+
+/// Reads until `FIRINGS` op 99 frames have arrived, asserting that every
+/// numbered frame follows the previous one; counts the pushes read.
+async fn read_in_order(client: &mut Client, read: &AtomicU64) {
     let mut last: Option<u16> = None;
     let mut binaries = 0;
-    let mut recent = Vec::new();
+    let mut recent = VecDeque::new();
     let mut nonce = 0;
     client.send(&heartbeat(nonce, -1)).await;
     while binaries < FIRINGS {
@@ -63,25 +85,27 @@ async fn a_fault_steps_numbered_frame_never_overtakes_queued_pushes() {
             nonce += 1;
             client.send(&heartbeat(nonce, -1)).await;
         }
+        if recent.len() == 14 {
+            recent.pop_front();
+        }
         if !numbered {
-            recent.push(format!("{msg:?}"));
+            recent.push_back(format!("{msg:?}"));
             continue;
         }
         let seq = seq_of(&msg);
-        recent.push(format!("{seq} {}", matches!(msg, Message::Binary(_))));
+        recent.push_back(format!("{seq} {}", matches!(msg, Message::Binary(_))));
         if let Some(last) = last {
             assert_eq!(
                 seq,
                 last.wrapping_add(1),
-                "numbered frames in seq order: {:?}",
-                &recent[recent.len().saturating_sub(14)..]
+                "numbered frames in seq order: {recent:?}"
             );
         }
         last = Some(seq);
         if matches!(msg, Message::Binary(_)) {
             binaries += 1;
+        } else {
+            read.fetch_add(1, Ordering::Relaxed);
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    let _ = pusher.await;
 }
