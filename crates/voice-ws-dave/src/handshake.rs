@@ -49,6 +49,11 @@ pub struct Handshake {
     /// The transition of the welcome that made us a member: its commit
     /// (op 29, same transition id) created the epoch we joined.
     welcomed: Option<u16>,
+    /// A commit (op 29) we could not apply because we are not in the group
+    /// yet: a welcome for its transition should follow. If the transition
+    /// executes first, none came (our own group-creating commit arrived
+    /// spoiled, say) and we flag it with op 31 instead of waiting forever.
+    awaiting_welcome: Option<u16>,
     established: bool,
     decryptable: BTreeSet<u64>,
     privacy_code: Option<String>,
@@ -86,6 +91,7 @@ impl Handshake {
             external_sender: None,
             pending: BTreeMap::new(),
             welcomed: None,
+            awaiting_welcome: None,
             established: false,
             decryptable: BTreeSet::new(),
             privacy_code: None,
@@ -330,6 +336,16 @@ impl Handshake {
 
     /// Op 22: the transition takes effect for our media.
     pub fn handle_execute_transition(&mut self, transition_id: u16) {
+        if self.awaiting_welcome == Some(transition_id) {
+            self.awaiting_welcome = None;
+            self.invalid(DaveError::InvalidCommit {
+                transition_id,
+                reason: "the transition executed before we could apply its commit or got a \
+                         welcome into it"
+                    .into(),
+            });
+            return;
+        }
         let Some(protocol_version) = self.pending.remove(&transition_id) else {
             self.emit(DaveEvent::Error(DaveError::UnknownTransition(
                 transition_id,
@@ -420,8 +436,12 @@ impl Handshake {
         let processed = self.with_session(|s| s.process_commit(commit));
         match processed {
             None | Some(Ok(Ok(false))) => {}
-            // A pending member whose own commit lost: its welcome follows.
-            Some(Ok(Err(ProcessCommitError::CommitBeforeWelcome))) => {}
+            // Not in the group yet: another member's commit won and our
+            // welcome follows, or our own commit came back unreadable. The
+            // transition's execution tells which.
+            Some(Ok(Err(ProcessCommitError::CommitBeforeWelcome))) => {
+                self.awaiting_welcome = Some(transition_id);
+            }
             Some(Ok(Ok(true))) => self.joined(transition_id),
             Some(Ok(Err(e))) => self.invalid(DaveError::InvalidCommit {
                 transition_id,
@@ -445,6 +465,7 @@ impl Handshake {
                 op: voice_ws_proto::codec::op::DAVE_MLS_WELCOME,
             })),
             Some(Ok(Ok(()))) => {
+                self.awaiting_welcome = None;
                 self.welcomed = Some(transition_id);
                 self.joined(transition_id);
             }
@@ -497,6 +518,7 @@ impl Handshake {
         }
         self.pending.clear();
         self.welcomed = None;
+        self.awaiting_welcome = None;
         self.established = false;
         let (user_id, channel_id) = (self.user_id, self.channel_id);
         let passthrough = self.version == 0;
@@ -645,6 +667,7 @@ impl Handshake {
         self.external_sender = None;
         self.pending.clear();
         self.welcomed = None;
+        self.awaiting_welcome = None;
         self.established = false;
         self.decryptable.clear();
         self.sync_code();

@@ -376,3 +376,40 @@ fn the_sole_member_left_resets_and_a_newcomer_forms_a_new_group() {
     assert_eq!(call.agreed_epoch(), 1);
     everyone_hears_everyone(&call);
 }
+
+#[test]
+fn a_spoiled_group_creating_commit_of_our_own_is_flagged_when_its_transition_executes() {
+    let mut call = Call::new();
+    call.join(A, 1);
+    // B commits the group into being (A is welcomed into it), and B's own
+    // commit comes back to it spoiled: davey cannot tell it is B's
+    // ("commit before welcome"), and no welcome will come for B.
+    call.join_with(B, 1, |b| {
+        b.tamper = Some(|bytes| {
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x55;
+        });
+        b.tamper_commits_only = true;
+    });
+    let flagged = |call: &Call| {
+        call.member(B)
+            .sent
+            .iter()
+            .any(|m| matches!(m, ClientMessage::DaveMlsInvalidCommitWelcome { .. }))
+    };
+    assert!(!flagged(&call), "not yet: B's welcome might still come");
+    // The gateway stops waiting for B's transition ready and executes the
+    // transition: now B knows no welcome is coming, flags it and rejoins.
+    call.advance(std::time::Duration::from_secs(5));
+    assert!(flagged(&call), "op 31 from B once the transition executed");
+    assert!(
+        errors(&call.member(B).events)
+            .iter()
+            .any(|e| matches!(e, DaveError::InvalidCommit { .. }))
+    );
+    call.agreed_epoch();
+    for user in [A, B] {
+        assert_eq!(call.member(user).dave.members().len(), 2, "{user}");
+    }
+    everyone_hears_everyone(&call);
+}

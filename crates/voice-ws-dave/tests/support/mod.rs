@@ -35,6 +35,8 @@ pub(crate) struct Member {
     held: VecDeque<ServerMessage>,
     /// Applied to the next op 29 or 30 for this member, then cleared.
     pub(crate) tamper: Option<fn(&mut Vec<u8>)>,
+    /// `tamper` spares welcomes (op 30): only a commit is spoiled.
+    pub(crate) tamper_commits_only: bool,
 }
 
 pub(crate) struct Call {
@@ -62,6 +64,12 @@ impl Call {
     /// `user` identifies (Ready), selects its protocol and gets Session
     /// Description with `version`; the gateway then runs the DAVE flow.
     pub(crate) fn join(&mut self, user: u64, version: u16) {
+        self.join_with(user, version, |_| {});
+    }
+
+    /// [`Call::join`], with `setup` applied to the member before anything
+    /// reaches it (to spoil what it will receive, say).
+    pub(crate) fn join_with(&mut self, user: u64, version: u16, setup: impl FnOnce(&mut Member)) {
         let member = self.members.entry(user).or_insert_with(|| Member {
             dave: Handshake::new(DaveConfig::default(), user, CHANNEL),
             events: Vec::new(),
@@ -70,9 +78,11 @@ impl Call {
             offline: false,
             held: VecDeque::new(),
             tamper: None,
+            tamper_commits_only: false,
         });
         member.offline = false;
         member.held.clear();
+        setup(member);
         self.service
             .handle_connect(self.now, user)
             .expect("connect");
@@ -196,7 +206,7 @@ impl Call {
                     transition_id,
                     welcome,
                 },
-            ) => {
+            ) if !member.tamper_commits_only => {
                 member.tamper = None;
                 let mut bytes = welcome.to_vec();
                 tamper(&mut bytes);
