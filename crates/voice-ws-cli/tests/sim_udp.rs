@@ -6,14 +6,17 @@
 //! test ends, passed or not.
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
+
+use common::spawn;
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_voice-ws");
 /// Generous: only a broken build takes this long.
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -25,15 +28,7 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env("DISCORD_VOICE_TOKEN", "not-a-real-token")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn voice-ws");
+        let mut child = spawn(args);
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = mpsc::channel();
         thread::spawn(move || {

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_voice-ws");
 
-/// Runs `args`, letting it exit by itself or killing it after `limit`;
-/// returns its stdout.
-pub(crate) fn run_for(args: &[&str], limit: Duration) -> String {
-    let mut child: Child = Command::new(BIN)
+/// Starts the built `voice-ws` with `args`: a token in its environment
+/// (never a real one), no `RUST_LOG`, stdin closed, stdout piped for the
+/// test, stderr dropped.
+pub(crate) fn spawn(args: &[&str]) -> Child {
+    Command::new(BIN)
         .args(args)
         .env("DISCORD_VOICE_TOKEN", "not-a-real-token")
         .env_remove("RUST_LOG")
@@ -22,7 +23,13 @@ pub(crate) fn run_for(args: &[&str], limit: Duration) -> String {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn voice-ws");
+        .expect("spawn voice-ws")
+}
+
+/// Runs `args`, letting it exit by itself or killing it after `limit`;
+/// returns its stdout.
+pub(crate) fn run_for(args: &[&str], limit: Duration) -> String {
+    let mut child = spawn(args);
     let mut stdout = child.stdout.take().expect("stdout");
     let reader = thread::spawn(move || {
         let mut out = String::new();
