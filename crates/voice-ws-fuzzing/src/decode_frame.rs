@@ -6,7 +6,7 @@ use voice_ws_proto::codec::{UnknownPayload, decode, decode_binary, decode_text};
 use voice_ws_proto::{DecodeError, Frame, Incoming, ServerMessage};
 
 /// Decodes `data` by frame type and checks the result against the wire
-/// layout of PROTOCOL.md.
+/// layout of docs/protocol.md.
 ///
 /// Binary frames are `[seq u16 BE][op u8][payload]`; ops 29 and 30 start
 /// their payload with a u16 BE transition id. Each decoded field must match

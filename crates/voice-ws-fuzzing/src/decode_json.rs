@@ -92,7 +92,7 @@ fn check_against_value(text: &str, incoming: &Incoming) {
     }
 }
 
-/// A Discord id the way PROTOCOL.md describes it: a string of decimal
+/// A Discord id the way docs/protocol.md describes it: a string of decimal
 /// digits (or, leniently, a JSON integer) that fits a u64.
 fn snowflake(id: &Value) -> Option<u64> {
     match id {

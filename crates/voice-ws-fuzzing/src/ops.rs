@@ -20,7 +20,7 @@ pub(crate) const MAX_OPS: usize = 1024;
 /// Every op tag. Order matters only for non-letter bytes.
 pub(crate) const TAGS: &[u8] = b"OCtTHRrDAaSJXBbZPhicFUE";
 
-/// Close codes worth hitting on purpose: every code of PROTOCOL.md plus a
+/// Close codes worth hitting on purpose: every code of docs/protocol.md plus a
 /// few transport-level ones.
 const CODES: [u16; 24] = [
     1000, 1001, 1002, 1005, 1006, 1009, 1011, 4000, 4001, 4002, 4003, 4004, 4005, 4006, 4009, 4011,
