@@ -102,6 +102,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod runtime;
+mod tcp;
 
 use std::future::Future;
 use std::pin::Pin;

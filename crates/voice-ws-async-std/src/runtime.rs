@@ -1,5 +1,6 @@
 //! What this driver brings to the shared loop: async-io's sockets and
-//! timers, futures-rustls, async-tungstenite. Nothing here names an
+//! timers (its TCP stream with a readiness cache, [`Tcp`]),
+//! futures-rustls, async-tungstenite. Nothing here names an
 //! executor, so the task runs under async-std and smol alike (both drive
 //! async-io's reactor).
 
@@ -21,6 +22,8 @@ use voice_ws_pump::tungstenite::handshake::client::Request;
 use voice_ws_pump::tungstenite::protocol::WebSocketConfig;
 use voice_ws_pump::{BoxFuture, Runtime};
 
+use crate::tcp::Tcp;
+
 /// A byte stream: plain TCP or TLS over it (futures-io's I/O traits;
 /// boxed, see [`Runtime::Stream`]).
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -32,7 +35,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 pub(crate) struct AsyncIo;
 
 impl Runtime for AsyncIo {
-    type Tcp = Async<TcpStream>;
+    type Tcp = Tcp;
     type Stream = Box<dyn Io>;
     type Socket = WebSocketStream<Box<dyn Io>>;
     type Timer = Timer;
@@ -63,18 +66,18 @@ impl Runtime for AsyncIo {
         voice_ws_pump::tls::ring_webpki()
     }
 
-    async fn connect_tcp(host: &str, port: u16) -> io::Result<Async<TcpStream>> {
+    async fn connect_tcp(host: &str, port: u16) -> io::Result<Tcp> {
         let tcp = dial(host, port).await?;
         tcp.get_ref().set_nodelay(true)?;
-        Ok(tcp)
+        Ok(Tcp::new(tcp))
     }
 
-    fn plain(tcp: Async<TcpStream>) -> Box<dyn Io> {
+    fn plain(tcp: Tcp) -> Box<dyn Io> {
         Box::new(tcp)
     }
 
     async fn connect_tls(
-        tcp: Async<TcpStream>,
+        tcp: Tcp,
         name: ServerName<'static>,
         config: Arc<ClientConfig>,
     ) -> io::Result<Box<dyn Io>> {
