@@ -325,6 +325,12 @@ impl Session {
         self.submit(Outgoing::Binary(bytes))
     }
 
+    /// How many connections the owner runs on this one's runtime, this one
+    /// included: see [`Transport::set_runtime_connections`].
+    pub fn set_runtime_connections(&mut self, connections: usize) {
+        self.transport.set_runtime_connections(connections);
+    }
+
     /// Sends a heartbeat now, outside the schedule; the cadence restarts
     /// from now. Nothing happens while no socket is open.
     pub fn heartbeat_now(&mut self, now: Instant) {

@@ -10,6 +10,16 @@ use crate::time::Instant;
 /// (including JavaScript's doubles) reads them exactly.
 const NONCE_MASK: u64 = (1 << 53) - 1;
 
+/// Beats a coalescing step aims to gather, across the connections of the
+/// owner's runtime: enough that one wake-up serves many, few enough that a
+/// burst is written in a millisecond or two.
+const BATCH: u128 = 50;
+
+/// The steps a beat may be coalesced onto, in milliseconds. Each divides
+/// the next and one second, so connections on different steps (their
+/// count changed in between) still share wake-ups.
+const STEPS_MS: [u64; 6] = [1, 5, 10, 50, 100, 500];
+
 /// What a due heartbeat turns into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Due {
@@ -39,6 +49,8 @@ pub(crate) struct Heartbeat {
     keep: usize,
     /// Beats in a row without an answer before the socket is a zombie.
     tolerance: u32,
+    /// The step beats go out on, in nanoseconds; 0: each at its exact time.
+    step: u64,
     last_nonce: Option<u64>,
     /// Beats sent since the last ACK of any of them.
     unacked: u32,
@@ -47,7 +59,8 @@ pub(crate) struct Heartbeat {
 
 impl Heartbeat {
     /// A socket's heartbeat, declaring a zombie after `tolerance` beats in
-    /// a row went unanswered (at least one).
+    /// a row went unanswered (at least one). Each beat at its exact time
+    /// until [`coalesce`](Self::coalesce) says otherwise.
     pub(crate) fn new(tolerance: u32) -> Self {
         let tolerance = tolerance.max(1);
         Self {
@@ -59,6 +72,7 @@ impl Heartbeat {
                 .saturating_mul(2)
                 .min(64),
             tolerance,
+            step: 0,
             last_nonce: None,
             unacked: 0,
             rtt: None,
@@ -75,15 +89,34 @@ impl Heartbeat {
         self.rtt
     }
 
-    /// When the next beat (or zombie check) falls due.
+    /// When the next beat (or zombie check) goes out: its time, brought
+    /// forward to the last multiple of the coalescing step. Connections
+    /// whose clocks share a grid send the beats that fall within one step
+    /// together, and their runtime wakes once for all of them.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.next_due
+        self.next_due.map(|due| self.coalesced(due))
+    }
+
+    fn coalesced(&self, due: Instant) -> Instant {
+        match due.as_nanos().checked_rem(self.step) {
+            Some(past_step) => Instant::from_nanos(due.as_nanos() - past_step),
+            None => due,
+        }
     }
 
     /// Hello arrived: beat every `interval`, first at `first`.
     pub(crate) fn start(&mut self, interval: Duration, first: Instant) {
         self.interval = Some(interval);
         self.next_due = Some(first);
+    }
+
+    /// Brings beats forward onto a step of at most `cap`, chosen for
+    /// `connections` on the owner's runtime (this one included). Nothing
+    /// changes before Hello: the step depends on the interval.
+    pub(crate) fn coalesce(&mut self, cap: Duration, connections: usize) {
+        if let Some(interval) = self.interval {
+            self.step = step(interval, connections, cap);
+        }
     }
 
     /// Schedule the next beat at `at`, replacing the pending one.
@@ -97,11 +130,12 @@ impl Heartbeat {
     }
 
     /// The deadline passed. Either a beat to send, or the zombie verdict when
-    /// `tolerance` beats in a row went unanswered. The next deadline is the
-    /// missed one plus the interval, so the cadence never drifts; deadlines
+    /// `tolerance` beats in a row went unanswered. The next beat is due one
+    /// interval after this one was due (not after it went out, which
+    /// coalescing brings forward), so the cadence never drifts; deadlines
     /// that passed while the owner was late are skipped, not burst out.
     pub(crate) fn on_due(&mut self, now: Instant) -> Option<Due> {
-        let due = self.next_due.filter(|due| *due <= now)?;
+        let due = self.next_due.filter(|due| self.coalesced(*due) <= now)?;
         if self.unacked >= self.tolerance {
             self.next_due = None;
             return Some(Due::Zombie);
@@ -159,6 +193,20 @@ impl Heartbeat {
         self.unacked = self.unacked.saturating_add(1);
         nonce
     }
+}
+
+/// The coalescing step, in nanoseconds, for `connections` beating every
+/// `interval`: the largest of [`STEPS_MS`] within `cap` and within the time
+/// in which about [`BATCH`] of their beats fall due; 0 when none is.
+fn step(interval: Duration, connections: usize, cap: Duration) -> u64 {
+    let gather = interval.as_nanos() * BATCH / connections.max(1) as u128;
+    let most = gather.min(cap.as_nanos());
+    STEPS_MS
+        .iter()
+        .rev()
+        .map(|ms| ms * 1_000_000)
+        .find(|&step| u128::from(step) <= most)
+        .unwrap_or(0)
 }
 
 /// The first slot `due + k * interval` (k >= 1) that lies after `now`.
@@ -241,5 +289,61 @@ mod tests {
         assert!(matches!(hb.on_due(ms(1000)), Some(Due::Beat { .. })));
         assert!(matches!(hb.on_due(ms(2000)), Some(Due::Beat { .. })));
         assert_eq!(hb.on_due(ms(3000)), Some(Due::Zombie));
+    }
+
+    #[test]
+    fn coalesced_beats_go_out_early_on_the_step_grid_without_drift() {
+        // A lone connection, a 10 ms cap: every beat on the 10 ms grid.
+        let ten = Duration::from_millis(10);
+        let mut hb = Heartbeat::new(3);
+        // Due at 1,005 ms, then every 13,750 ms (Discord's interval).
+        hb.start(Duration::from_millis(13_750), ms(1005));
+        hb.coalesce(ten, 1);
+        assert_eq!(hb.deadline(), Some(ms(1000)));
+        assert_eq!(hb.on_due(ms(999)), None, "not before the step");
+        assert!(matches!(
+            hb.on_due(ms(1000)),
+            Some(Due::Beat { nonce: 1000, .. })
+        ));
+        // Due at 14,755 (not 13,750 after it went out): out at 14,750.
+        assert_eq!(hb.deadline(), Some(ms(14_750)));
+        assert!(matches!(hb.on_due(ms(14_750)), Some(Due::Beat { .. })));
+        // Due at 28,505: out at 28,500, and so on, never drifting.
+        assert_eq!(hb.deadline(), Some(ms(28_500)));
+
+        // A due time on the grid is kept as it is.
+        let mut exact = Heartbeat::new(1);
+        exact.start(Duration::from_millis(1000), ms(2000));
+        exact.coalesce(ten, 1);
+        assert_eq!(exact.deadline(), Some(ms(2000)));
+        // No cap: every beat at its exact time.
+        let mut off = Heartbeat::new(1);
+        off.start(Duration::from_millis(1000), ms(1005));
+        off.coalesce(Duration::ZERO, 1);
+        assert_eq!(off.deadline(), Some(ms(1005)));
+    }
+
+    #[test]
+    fn the_step_gathers_about_fifty_beats_of_the_runtime_within_the_cap() {
+        let second = Duration::from_secs(1);
+        let cap = Duration::from_millis(50);
+        let step_ms = |interval, connections| step(interval, connections, cap) / 1_000_000;
+        // One beat a second each: 50 beats fall due in 50 ms among 1,000
+        // connections, in 10 ms among 5,000, in 3.3 ms among 15,000.
+        assert_eq!(step_ms(second, 1_000), 50);
+        assert_eq!(step_ms(second, 5_000), 10);
+        assert_eq!(step_ms(second, 10_000), 5);
+        assert_eq!(step_ms(second, 15_000), 1);
+        assert_eq!(step_ms(second, 100_000), 0, "under 1 ms: exact times");
+        // Discord's 13.75 s interval, a handful of connections: the cap.
+        assert_eq!(step_ms(Duration::from_millis(13_750), 3), 50);
+
+        // The runtime gains connections: the step shrinks, on the same grid.
+        let mut hb = Heartbeat::new(1);
+        hb.start(second, ms(10_049));
+        hb.coalesce(cap, 1_000);
+        assert_eq!(hb.deadline(), Some(ms(10_000)));
+        hb.coalesce(cap, 10_000);
+        assert_eq!(hb.deadline(), Some(ms(10_045)));
     }
 }

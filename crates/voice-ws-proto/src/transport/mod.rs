@@ -42,6 +42,9 @@ pub struct Transport {
     /// The code of the close frame we sent, while waiting for the answer.
     closing: Option<(CloseCode, Instant)>,
     stats: Stats,
+    /// Connections on the owner's runtime, this one included: what the
+    /// heartbeat's coalescing step is chosen for.
+    connections: usize,
 }
 
 impl core::fmt::Debug for Transport {
@@ -72,6 +75,7 @@ impl Transport {
             seq: SeqTracker::default(),
             closing: None,
             stats: Stats::default(),
+            connections: 1,
         }
     }
 
@@ -252,6 +256,17 @@ impl Transport {
         self.queue(Transmit::Binary(bytes))
     }
 
+    /// How many connections the owner runs on this one's runtime, this one
+    /// included (the drivers count those of the process). Heartbeats are
+    /// coalesced onto a step in which about 50 of their beats fall due,
+    /// within [`TransportConfig::heartbeat_coalesce`]: the more
+    /// connections, the finer the step. Default 1.
+    pub fn set_runtime_connections(&mut self, connections: usize) {
+        self.connections = connections.max(1);
+        self.heartbeat
+            .coalesce(self.config.heartbeat_coalesce, self.connections);
+    }
+
     /// Sends a heartbeat now, outside the schedule; the cadence restarts
     /// from now.
     pub fn heartbeat_now(&mut self, now: Instant) {
@@ -371,6 +386,8 @@ impl Transport {
                     FirstHeartbeat::Immediately => now,
                 };
                 self.heartbeat.start(hello.heartbeat_interval, first);
+                self.heartbeat
+                    .coalesce(self.config.heartbeat_coalesce, self.connections);
             }
             _ => {}
         }
