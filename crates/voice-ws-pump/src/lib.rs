@@ -50,6 +50,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod census;
 mod clock;
 mod command;
 mod config;

@@ -8,11 +8,17 @@
 //! copy the status: never across an await, and no waker is called under it.
 //! Nothing here belongs to a runtime: wakers, and an [`event_listener`]
 //! list for the Handles that wait.
+//!
+//! It is also the socket's waker ([`Wake`]): the task polls its socket
+//! with a waker of its own that notes the wake-up before waking the task,
+//! so the task knows when the socket has something to say and leaves it
+//! alone otherwise (see [`Socket::poll_next`](crate::socket::Socket::poll_next)).
+//! Kept here rather than in an allocation of its own: one flag.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use event_listener::{Event as Notify, EventListener};
@@ -32,6 +38,9 @@ pub(crate) struct Shared {
     /// is taken to wake the task, and read under it where the task stores
     /// its waker, so the wake-up cannot be missed.
     aborted: AtomicBool,
+    /// The socket woke the task since the task last looked. Set before the
+    /// task is woken; the task looks once more after storing its waker.
+    socket_woken: AtomicBool,
     /// Live Handle clones: the last one to go force-closes.
     pub(crate) handles: AtomicUsize,
     /// How long [`Handle::close`](crate::Handle::close) waits for the end.
@@ -93,6 +102,7 @@ impl Shared {
             inner: Mutex::new(inner),
             changed: Notify::new(),
             aborted: AtomicBool::new(false),
+            socket_woken: AtomicBool::new(false),
             handles: AtomicUsize::new(1),
             close_wait,
             event_buffer: event_buffer.max(1),
@@ -247,6 +257,18 @@ impl Shared {
         Poll::Ready(Ok(command))
     }
 
+    /// Whether the socket woke the task since the last call.
+    pub(crate) fn take_socket_woken(&self) -> bool {
+        self.socket_woken.swap(false, Ordering::Acquire)
+    }
+
+    /// Whether the socket woke the task since it last looked; checked after
+    /// the task stored its waker (a wake-up between its look and then
+    /// found no waker to wake).
+    pub(crate) fn socket_woken(&self) -> bool {
+        self.socket_woken.load(Ordering::Acquire)
+    }
+
     /// Publishes the session's latest status.
     pub(crate) fn set_status(&self, status: Status) {
         self.lock().status = status;
@@ -263,6 +285,19 @@ impl Shared {
         drop(commands);
         wake(app);
         self.changed.notify(usize::MAX);
+    }
+}
+
+/// The waker the task polls its socket with.
+impl Wake for Shared {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.socket_woken.store(true, Ordering::Release);
+        let task = self.lock().task.take();
+        wake(task);
     }
 }
 

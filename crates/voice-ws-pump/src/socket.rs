@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use rustls::ClientConfig;
@@ -23,11 +23,14 @@ use crate::{BoxFuture, Runtime};
 /// A connect attempt in flight; dropping it cancels the attempt.
 pub(crate) type Connecting<S> = BoxFuture<Result<S, WsError>>;
 
-/// tungstenite allocates its read buffer at connect and zero-fills its free
-/// space before each read: 128 KiB by default, which costs ~14x the memory
-/// and most of the CPU of an idle voice connection. Below 4 KiB gains
-/// nothing, as the handshake's 4 KiB buffer is reused.
-const READ_BUFFER: usize = 4096;
+/// The most tungstenite reads from the socket at once, and the space it
+/// zero-fills before each read: a voice gateway message is rarely over
+/// 1 KiB, and a larger one takes a few reads. Its default, 128 KiB, cost
+/// ~14x the memory and most of the CPU of an idle voice connection. The
+/// buffer itself is the handshake's 4 KiB (tungstenite keeps it; this
+/// setting only ever enlarges it), so memory gains nothing below that, but
+/// each read zero-fills 1 KiB instead of 4.
+const READ_BUFFER: usize = 1024;
 /// Writes coalesce up to this much before going to the socket; every batch
 /// is flushed anyway.
 const WRITE_BUFFER: usize = 4096;
@@ -220,12 +223,22 @@ pub(crate) enum SocketRead {
     Ended(SocketLoss),
 }
 
-/// An open WebSocket and the messages waiting to be written to it.
+/// An open WebSocket, the messages waiting to be written to it, and
+/// whether it may have something to read.
+///
+/// Polling a socket that has nothing to read is not free: async-io has no
+/// readiness cache, and tungstenite zero-fills its read buffer before
+/// every attempt, on any runtime. So the task polls it with a waker of its
+/// own, which notes that the socket woke the task, and reads only then or
+/// when the last read found something.
 pub(crate) struct Socket<S> {
     ws: S,
     outbox: VecDeque<Message>,
     max_outbox: usize,
     unflushed: bool,
+    /// The last read produced something: tungstenite may hold more in its
+    /// buffer, which no wake-up will announce.
+    read_again: bool,
     /// The core has been told this socket ended; it is kept only so that
     /// tungstenite can flush its reply to the peer's close frame.
     pub(crate) reported: bool,
@@ -248,6 +261,7 @@ where
             outbox: VecDeque::with_capacity(1),
             max_outbox,
             unflushed: false,
+            read_again: true,
             reported: false,
         }
     }
@@ -272,12 +286,26 @@ where
     }
 
     /// Writes what is queued, then waits for the next message worth
-    /// reporting.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<SocketRead> {
+    /// reporting, polling with the socket's own `waker`. Reads only when
+    /// the socket `woken` the task since the last poll, or the last read
+    /// found something (tungstenite may hold more): otherwise the waker
+    /// that the last `Pending` read registered is still armed.
+    pub(crate) fn poll_next(&mut self, waker: &Waker, woken: bool) -> Poll<SocketRead> {
+        let cx = &mut Context::from_waker(waker);
         if let Poll::Ready(Err(error)) = self.poll_write(cx) {
             tracing::debug!(%error, "socket write failed");
             return Poll::Ready(SocketRead::Ended(loss(&error)));
         }
+        if !woken && !self.read_again {
+            return Poll::Pending;
+        }
+        let read = self.poll_read(cx);
+        self.read_again = read.is_ready();
+        read
+    }
+
+    /// The next message worth reporting, straight from tungstenite.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<SocketRead> {
         loop {
             let read = match ready!(self.ws.poll_next_unpin(cx)) {
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
@@ -325,5 +353,100 @@ where
         // to the peer's close frame.
         self.unflushed = true;
         let _ = std::future::poll_fn(|cx| self.poll_write(cx)).now_or_never();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+
+    /// A WebSocket stand-in: counts read attempts and hands out the
+    /// messages it is given.
+    #[derive(Default)]
+    struct Fake {
+        reads: usize,
+        inbox: VecDeque<Message>,
+        sent: Vec<Message>,
+    }
+
+    impl Stream for Fake {
+        type Item = Result<Message, WsError>;
+
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.reads += 1;
+            match self.inbox.pop_front() {
+                Some(message) => Poll::Ready(Some(Ok(message))),
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    impl Sink<Message> for Fake {
+        type Error = WsError;
+
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), WsError> {
+            self.sent.push(item);
+            Ok(())
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Polls as the task does, with whether the socket woke it.
+    fn poll(socket: &mut Socket<Fake>, woken: bool) -> Poll<SocketRead> {
+        socket.poll_next(Waker::noop(), woken)
+    }
+
+    #[test]
+    fn an_idle_socket_is_read_again_only_once_it_wakes() {
+        let mut socket = Socket::new(Fake::default(), 8);
+        // A new socket is read, and finds nothing.
+        assert!(poll(&mut socket, false).is_pending());
+        assert_eq!(socket.ws.reads, 1);
+
+        // The task woke for something else (a timer): a heartbeat is
+        // written, the socket not read.
+        socket
+            .queue(Transmit::Text(
+                r#"{"op":3,"d":{"t":1,"seq_ack":-1}}"#.into(),
+            ))
+            .expect("room in the outbox");
+        assert!(poll(&mut socket, false).is_pending());
+        assert_eq!(socket.ws.reads, 1);
+        assert_eq!(socket.ws.sent.len(), 1);
+
+        // Two messages arrive and the socket wakes the task: both are read,
+        // then one more read finds nothing.
+        socket
+            .ws
+            .inbox
+            .push_back(Message::text(r#"{"op":6,"d":{"t":1}}"#));
+        socket
+            .ws
+            .inbox
+            .push_back(Message::text(r#"{"op":6,"d":{"t":2}}"#));
+        assert!(matches!(
+            poll(&mut socket, true),
+            Poll::Ready(SocketRead::Data(_))
+        ));
+        assert!(matches!(
+            poll(&mut socket, false),
+            Poll::Ready(SocketRead::Data(_))
+        ));
+        assert!(poll(&mut socket, false).is_pending());
+        assert_eq!(socket.ws.reads, 4);
+        assert!(poll(&mut socket, false).is_pending());
+        assert_eq!(socket.ws.reads, 4, "idle again: not read");
     }
 }
