@@ -28,12 +28,12 @@ pub struct TransportConfig {
     /// connections' beats go out together. Each beat goes out at the last
     /// multiple of a step (1, 5, 10, 50, 100 or 500 ms, on the clock the
     /// owner gives the core) at or before its time: the largest step within
-    /// this cap in which about 50 beats of the runtime's connections fall
+    /// this cap in which about 100 beats of the runtime's connections fall
     /// due ([`Transport::set_runtime_connections`](super::Transport::set_runtime_connections)).
     /// The drivers start every connection's clock on one shared grid, so
     /// the beats that fall within one step wake the runtime once. The
     /// cadence is unchanged (each beat is due one interval after the last
-    /// was due) and no beat goes out late. Default 50 ms (0.4% of Discord's
+    /// was due) and no beat is scheduled late. Default 50 ms (0.4% of Discord's
     /// 13.75 s interval); zero: every beat at its exact time.
     pub heartbeat_coalesce: Duration,
     /// Count any inbound frame as proof of life, not only the ACK. Default off.

@@ -258,7 +258,7 @@ impl Transport {
 
     /// How many connections the owner runs on this one's runtime, this one
     /// included (the drivers count those of the process). Heartbeats are
-    /// coalesced onto a step in which about 50 of their beats fall due,
+    /// coalesced onto a step in which about 100 of their beats fall due,
     /// within [`TransportConfig::heartbeat_coalesce`]: the more
     /// connections, the finer the step. Default 1.
     pub fn set_runtime_connections(&mut self, connections: usize) {
