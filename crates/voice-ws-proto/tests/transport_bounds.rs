@@ -7,8 +7,7 @@ use bytes::Bytes;
 use common::Pair;
 use voice_ws_proto::codec::Speaking;
 use voice_ws_proto::{
-    ClientMessage, CloseCode, DecodeError, Instant, SendError, State, Transmit, TransportConfig,
-    transport::Event,
+    ClientMessage, CloseCode, DecodeError, Instant, SendError, State, Transmit, transport::Event,
 };
 
 fn speaking_update(seq: u16) -> String {
@@ -23,7 +22,7 @@ fn speaking() -> ClientMessage {
 
 #[test]
 fn frame_over_max_message_size_closes_with_1009() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_message_size = 64;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -51,7 +50,7 @@ fn frame_over_max_message_size_closes_with_1009() {
 
 #[test]
 fn frame_of_exactly_max_message_size_is_accepted() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_message_size = 64;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -68,7 +67,7 @@ fn frame_of_exactly_max_message_size_is_accepted() {
 
 #[test]
 fn binary_frame_over_max_message_size_closes_with_1009() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_message_size = 64;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -230,7 +229,7 @@ fn send_on_an_open_socket_queues_the_literal_frame() {
 
 #[test]
 fn full_outbound_queue_refuses_sends() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_outbound_frames = 2;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -253,7 +252,7 @@ fn full_outbound_queue_refuses_sends() {
 
 #[test]
 fn heartbeat_goes_out_even_when_the_outbound_queue_is_full() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_outbound_frames = 2;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -269,7 +268,7 @@ fn heartbeat_goes_out_even_when_the_outbound_queue_is_full() {
 
 #[test]
 fn owner_falling_behind_drops_the_socket_resumably() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_pending_events = 4;
     let mut p = Pair::with_config(config);
     p.open();
@@ -322,7 +321,7 @@ fn owner_falling_behind_drops_the_socket_resumably() {
 
 #[test]
 fn draining_in_time_keeps_the_socket_up() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.max_pending_events = 4;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);

@@ -235,7 +235,7 @@ fn force_close_without_a_socket_reports_no_disconnect() {
 
 #[test]
 fn an_oversized_frame_while_closing_drops_without_a_second_close_frame() {
-    let mut config = voice_ws_proto::TransportConfig::default();
+    let mut config = common::exact();
     config.max_message_size = 64;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);

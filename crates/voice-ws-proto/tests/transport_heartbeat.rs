@@ -31,8 +31,35 @@ fn first_heartbeat_goes_out_one_interval_after_hello() {
 }
 
 #[test]
+fn by_default_beats_go_out_on_the_last_coalescing_step_before_their_time() {
+    // A lone connection (the default count): the 100 ms cap is the step.
+    let mut p = Pair::with_config(TransportConfig::default());
+    p.advance_to(40);
+    p.open();
+    p.server_text(HELLO);
+    p.drain_events();
+    // Due 13,790 ms (Hello at 40 + 13,750): out at 13,700.
+    assert_eq!(p.t.poll_timeout(), Some(at(13_700)));
+    p.advance_to(13_699);
+    assert!(p.drain_transmits().is_empty(), "not before the step");
+    p.advance_to(13_700);
+    let nonce = p.expect_one_heartbeat(-1);
+    p.server_ack(nonce);
+    // The next is due 27,540 (not 13,750 after the send): out at 27,500.
+    assert_eq!(p.t.poll_timeout(), Some(at(27_500)));
+
+    // 15,000 connections on the runtime, each beating every 13.75 s: about
+    // 100 beats fall due in 92 ms, so the step is 50 ms.
+    p.t.set_runtime_connections(15_000);
+    assert_eq!(p.t.poll_timeout(), Some(at(27_500)));
+    p.t.set_runtime_connections(150_000);
+    // 9.2 ms: the 5 ms step, 27,540 → 27,540.
+    assert_eq!(p.t.poll_timeout(), Some(at(27_540)));
+}
+
+#[test]
 fn first_heartbeat_can_go_out_right_after_hello() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.first_heartbeat = FirstHeartbeat::Immediately;
     let mut p = Pair::with_config(config);
     p.advance_to(500);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Pair, at, ms};
-use voice_ws_proto::{CloseCode, State, Transmit, TransportConfig, transport::Event};
+use voice_ws_proto::{CloseCode, State, Transmit, transport::Event};
 
 fn speaking(seq: u16) -> String {
     format!(r#"{{"op":5,"d":{{"user_id":"1","ssrc":2,"speaking":1}},"seq":{seq}}}"#)
@@ -80,7 +80,7 @@ fn an_ack_just_before_the_due_time_keeps_the_socket_alive() {
 
 #[test]
 fn tolerance_3_zombifies_at_the_fourth_due_time() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.heartbeat_tolerance = 3;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -112,7 +112,7 @@ fn tolerance_3_zombifies_at_the_fourth_due_time() {
 
 #[test]
 fn tolerance_3_is_reset_by_an_ack() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.heartbeat_tolerance = 3;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -138,7 +138,7 @@ fn tolerance_3_is_reset_by_an_ack() {
 
 #[test]
 fn tolerance_0_behaves_like_1() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.heartbeat_tolerance = 0;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -152,7 +152,7 @@ fn tolerance_0_behaves_like_1() {
 
 #[test]
 fn any_frame_is_alive_counts_other_frames_as_proof_of_life() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.any_frame_is_alive = true;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -189,7 +189,7 @@ fn without_any_frame_is_alive_other_frames_do_not_count() {
 #[test]
 
 fn any_frame_is_alive_still_measures_rtt() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.any_frame_is_alive = true;
     let mut p = Pair::with_config(config);
     p.open_with_hello(13750);
@@ -234,7 +234,7 @@ fn a_new_socket_after_a_zombie_starts_a_fresh_heartbeat() {
 /// the count before the second unanswered beat falls due.
 #[test]
 fn a_server_slower_than_one_interval_is_alive_with_tolerance_2() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.heartbeat_tolerance = 2;
     let mut p = Pair::with_config(config);
     p.open_with_hello(1000);
@@ -276,7 +276,7 @@ fn a_server_slower_than_one_interval_is_a_zombie_with_tolerance_1() {
 /// proves nothing.
 #[test]
 fn an_ack_of_a_foreign_nonce_proves_nothing() {
-    let mut config = TransportConfig::default();
+    let mut config = common::exact();
     config.heartbeat_tolerance = 2;
     let mut p = Pair::with_config(config);
     p.open_with_hello(1000);

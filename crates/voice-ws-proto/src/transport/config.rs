@@ -33,7 +33,7 @@ pub struct TransportConfig {
     /// The drivers start every connection's clock on one shared grid, so
     /// the beats that fall within one step wake the runtime once. The
     /// cadence is unchanged (each beat is due one interval after the last
-    /// was due) and no beat is scheduled late. Default 50 ms (0.4% of Discord's
+    /// was due) and no beat is scheduled late. Default 100 ms (0.7% of Discord's
     /// 13.75 s interval); zero: every beat at its exact time.
     pub heartbeat_coalesce: Duration,
     /// Count any inbound frame as proof of life, not only the ACK. Default off.
@@ -57,7 +57,7 @@ impl Default for TransportConfig {
         Self {
             heartbeat_tolerance: 1,
             first_heartbeat: FirstHeartbeat::AfterInterval,
-            heartbeat_coalesce: Duration::from_millis(50),
+            heartbeat_coalesce: Duration::from_millis(100),
             any_frame_is_alive: false,
             max_message_size: 1 << 20,
             max_outbound_frames: 256,

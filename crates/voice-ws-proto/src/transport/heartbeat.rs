@@ -141,7 +141,17 @@ impl Heartbeat {
             return Some(Due::Zombie);
         }
         let missed = self.unacked > 0;
-        self.next_due = self.interval.map(|interval| next_slot(due, interval, now));
+        self.next_due = self.interval.map(|interval| {
+            let next = next_slot(due, interval, now);
+            // An owner this late is already within the next beat's step:
+            // that beat is this one (the step is under half an interval,
+            // so the one after goes out later than now).
+            if self.coalesced(next) <= now {
+                next.saturating_add(interval)
+            } else {
+                next
+            }
+        });
         Some(Due::Beat {
             nonce: self.sent(now),
             missed,
@@ -196,11 +206,14 @@ impl Heartbeat {
 }
 
 /// The coalescing step, in nanoseconds, for `connections` beating every
-/// `interval`: the largest of [`STEPS_MS`] within `cap` and within the time
-/// in which about [`BATCH`] of their beats fall due; 0 when none is.
+/// `interval`: the largest of [`STEPS_MS`] within `cap`, within the time in
+/// which about [`BATCH`] of their beats fall due, and under half the
+/// interval; 0 when none is.
 fn step(interval: Duration, connections: usize, cap: Duration) -> u64 {
     let gather = interval.as_nanos() * BATCH / connections.max(1) as u128;
-    let most = gather.min(cap.as_nanos());
+    let most = gather
+        .min(cap.as_nanos())
+        .min(interval.as_nanos().saturating_sub(1) / 2);
     STEPS_MS
         .iter()
         .rev()
@@ -324,6 +337,22 @@ mod tests {
     }
 
     #[test]
+    fn a_late_owner_within_the_next_beats_step_sends_one_beat_not_two() {
+        let mut hb = Heartbeat::new(3);
+        hb.start(Duration::from_millis(1000), ms(1_050));
+        hb.coalesce(Duration::from_millis(100), 1);
+        // Due 1,050, out from 1,000; the owner only wakes at 2,030, inside
+        // the step of the beat due at 2,050 (out from 2,000).
+        assert!(matches!(hb.on_due(ms(2_030)), Some(Due::Beat { .. })));
+        assert_eq!(
+            hb.deadline(),
+            Some(ms(3_000)),
+            "the 2,050 beat was this one"
+        );
+        assert_eq!(hb.on_due(ms(2_030)), None);
+    }
+
+    #[test]
     fn the_step_gathers_about_a_hundred_beats_of_the_runtime_within_the_cap() {
         let second = Duration::from_secs(1);
         let cap = Duration::from_millis(50);
@@ -337,6 +366,9 @@ mod tests {
         assert_eq!(step_ms(second, 15_000), 5);
         assert_eq!(step_ms(second, 100_000), 1);
         assert_eq!(step_ms(second, 200_000), 0, "under 1 ms: exact times");
+        // Never half an interval or more.
+        assert_eq!(step_ms(Duration::from_millis(100), 1), 10);
+        assert_eq!(step_ms(Duration::from_millis(2), 1), 0);
         // Discord's 13.75 s interval, a handful of connections: the cap.
         assert_eq!(step_ms(Duration::from_millis(13_750), 3), 50);
 

@@ -26,10 +26,19 @@ pub(crate) fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// The default config with every heartbeat at its exact time (no
+/// coalescing), as these tests spell the schedule out to the millisecond;
+/// `transport_heartbeat` tests the default coalescing on its own.
+pub(crate) fn exact() -> TransportConfig {
+    let mut config = TransportConfig::default();
+    config.heartbeat_coalesce = Duration::ZERO;
+    config
+}
+
 impl Pair {
-    /// A transport with the default config, no socket, clock at 0 ms.
+    /// A transport with the [`exact`] config, no socket, clock at 0 ms.
     pub(crate) fn new() -> Self {
-        Self::with_config(TransportConfig::default())
+        Self::with_config(exact())
     }
 
     /// A transport with `config`, no socket, clock at 0 ms.

@@ -58,9 +58,11 @@ pub(crate) fn credentials_with(session_id: &str, token: &str) -> Credentials {
 }
 
 /// A config with short, distinct timeouts so each one can be told apart:
-/// connect 4 s, Hello 5 s, handshake 15 s.
+/// connect 4 s, Hello 5 s, handshake 15 s; every heartbeat at its exact
+/// time (no coalescing), as the tests spell the schedule out.
 pub(crate) fn config() -> SessionConfig {
     let mut c = SessionConfig::default();
+    c.transport.heartbeat_coalesce = ms(0);
     c.connect_timeout = ms(4_000);
     c.hello_timeout = ms(5_000);
     c.handshake_timeout = ms(15_000);
