@@ -1,69 +1,23 @@
-//! Heap allocations in the heartbeat steady state, counted by a test-only
-//! global allocator: 0 to handle an ACK, at most 1 to produce a heartbeat.
+//! Heap allocations in the heartbeat steady state, counted by a global
+//! allocator (the decode bench's): 0 to handle an ACK, at most 1 to produce a heartbeat.
 //!
 //! This is a behaviour test (how many allocations), not a timing test. It
 //! lives in its own test binary because it replaces the global allocator.
 
-// A global allocator cannot be written without `unsafe`; it only forwards
-// to the system allocator and bumps a counter.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use voice_ws_proto::transport::Event;
 use voice_ws_proto::{Frame, Instant, Transmit, Transport, TransportConfig};
 
-struct Counting;
-
-thread_local! {
-    // Per thread, so that other tests running in parallel do not count.
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count_one() {
-    // `try_with`: the allocator may run while the thread-local is torn down.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged; the only addition is a counter in a const thread-local, which
-// needs no allocation itself.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+// The decode bench's counting allocator. A global allocator cannot be
+// written without `unsafe`; it only forwards to the system allocator and
+// bumps a counter.
+#[allow(unsafe_code, dead_code)]
+#[path = "../benches/decode/allocations.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
-/// Allocations made on this thread while `f` runs.
-fn allocations<T>(f: impl FnOnce() -> T) -> (u64, T) {
-    let before = ALLOCATIONS.with(Cell::get);
-    let out = f();
-    let after = ALLOCATIONS.with(Cell::get);
-    (after - before, out)
-}
+use counting::count_with as allocations;
 
 const INTERVAL_MS: u64 = 13750;
 

@@ -1,5 +1,7 @@
-//! Heap allocations counted by a bench-only global allocator, so the report
-//! can say how many allocations each decode makes. It counts, it does not time.
+//! Heap allocations counted by a global allocator: how many each decode
+//! makes (the decode bench's report) and how many a heartbeat costs (the
+//! `alloc_budget` test, which includes this file). It counts, it does not
+//! time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -47,9 +49,14 @@ unsafe impl GlobalAlloc for Counting {
 /// Allocations (and reallocations) made on this thread while `f` runs; what
 /// `f` returns is dropped after counting.
 pub(crate) fn count<T>(f: impl FnOnce() -> T) -> u64 {
+    count_with(f).0
+}
+
+/// Allocations (and reallocations) made on this thread while `f` runs, and
+/// what it returned.
+pub(crate) fn count_with<T>(f: impl FnOnce() -> T) -> (u64, T) {
     let before = ALLOCATIONS.with(Cell::get);
     let out = f();
     let after = ALLOCATIONS.with(Cell::get);
-    drop(out);
-    after - before
+    (after - before, out)
 }
