@@ -107,7 +107,9 @@
 //! now = session.poll_timeout().expect("the heartbeat is scheduled");
 //! session.handle_timeout(now);
 //! let heartbeat = session.poll_transmit();
-//! assert_eq!(heartbeat, Some(Transmit::Text(r#"{"op":3,"d":{"t":13750,"seq_ack":-1}}"#.into())));
+//! // Due at 13,750 ms, it goes out at the last 100 ms step before then
+//! // (heartbeat coalescing); its nonce is the clock in milliseconds.
+//! assert_eq!(heartbeat, Some(Transmit::Text(r#"{"op":3,"d":{"t":13700,"seq_ack":-1}}"#.into())));
 //! ```
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
