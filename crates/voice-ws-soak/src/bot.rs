@@ -224,8 +224,11 @@ impl Bot {
 
     fn check_settled(&mut self) {
         let Some(target) = self.target else { return };
+        // At a boundary, what is missing went to the session that ended
+        // (see `Ledger::settle`): nothing more will come.
         let done = self.report.ended_for_good
             || self.ended_since_stop
+            || self.report.ledger.at_boundary()
             || self.report.ledger.last >= target;
         if done && !self.settled {
             self.settled = true;

@@ -28,6 +28,12 @@ impl Ledger {
         self.boundary = true;
     }
 
+    /// A new session began and no number has reached it yet: numbers
+    /// still missing may have gone to the session that ended.
+    pub(crate) fn at_boundary(&self) -> bool {
+        self.boundary
+    }
+
     /// Message number `n` reached the application.
     pub(crate) fn receive(&mut self, n: u64) {
         if n <= self.last {
@@ -46,11 +52,13 @@ impl Ledger {
     }
 
     /// The end of the run: `pushed` numbers went out in all. Those after
-    /// `last` are lost unless the session they went to ended after the
-    /// pushes stopped (`ended_since`).
+    /// `last` are lost unless the session they went to ended: after the
+    /// pushes stopped (`ended_since`), or before, with no number since the
+    /// new session began (the same gap `receive` allows at a boundary: the
+    /// last pushes went to the session that ended, just before the stop).
     pub(crate) fn settle(&mut self, pushed: u64, ended_since: bool) {
         let missing = pushed.saturating_sub(self.last);
-        if ended_since {
+        if ended_since || self.at_boundary() {
             self.dropped_with_session += missing;
         } else {
             self.lost += missing;
@@ -108,5 +116,17 @@ mod tests {
         assert_eq!(l.lost, 3);
         ended.settle(4, true);
         assert_eq!((ended.lost, ended.dropped_with_session), (0, 3));
+    }
+
+    #[test]
+    fn a_tail_pushed_to_a_session_that_ended_just_before_the_stop_went_with_it() {
+        // 1 arrives; 2 goes to a session that then ends by plan; the new
+        // session is Ready before the pushes stop, and gets no number.
+        let mut l = Ledger::default();
+        l.new_session();
+        l.receive(1);
+        l.new_session();
+        l.settle(2, false);
+        assert_eq!((l.lost, l.dropped_with_session), (0, 1));
     }
 }
