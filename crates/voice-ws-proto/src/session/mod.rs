@@ -337,8 +337,9 @@ impl Session {
         self.transport.heartbeat_now(now);
     }
 
-    /// Moves the next heartbeat to `now + delay`. Nothing happens while no
-    /// socket is open.
+    /// Moves the next heartbeat to `now + delay` (brought forward onto the
+    /// coalescing step, like every beat). Nothing happens while no socket
+    /// is open.
     pub fn heartbeat_in(&mut self, now: Instant, delay: Duration) {
         self.transport.heartbeat_in(now, delay);
     }

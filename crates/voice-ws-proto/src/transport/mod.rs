@@ -276,7 +276,9 @@ impl Transport {
         }
     }
 
-    /// Moves the next heartbeat to `now + delay`.
+    /// Moves the next heartbeat to `now + delay`, brought forward onto the
+    /// coalescing step like every beat (so a delay under one step may
+    /// send it at the next `handle_timeout`).
     pub fn heartbeat_in(&mut self, now: Instant, delay: Duration) {
         if self.state == State::Open {
             self.heartbeat.schedule(now + delay);
