@@ -1,6 +1,6 @@
 //! What this driver brings to the shared loop: async-io's sockets and
 //! timers (its TCP stream with a readiness cache, [`Tcp`]),
-//! futures-rustls, async-tungstenite. Nothing here names an
+//! futures-rustls, async-tungstenite (the socket after the upgrade). Nothing here names an
 //! executor, so the task runs under async-std and smol alike (both drive
 //! async-io's reactor).
 
@@ -17,9 +17,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
 use voice_ws_pump::rustls::ClientConfig;
 use voice_ws_pump::rustls::pki_types::ServerName;
-use voice_ws_pump::tungstenite::Error as WsError;
-use voice_ws_pump::tungstenite::handshake::client::Request;
-use voice_ws_pump::tungstenite::protocol::WebSocketConfig;
+use voice_ws_pump::tungstenite::protocol::{Role, WebSocketConfig};
 use voice_ws_pump::{BoxFuture, Runtime};
 
 use crate::tcp::Tcp;
@@ -86,14 +84,28 @@ impl Runtime for AsyncIo {
         ))
     }
 
-    async fn handshake(
-        request: Request,
+    async fn read(stream: &mut Box<dyn Io>, buf: &mut [u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| Pin::new(&mut **stream).poll_read(cx, buf)).await
+    }
+
+    async fn write_all(stream: &mut Box<dyn Io>, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n =
+                std::future::poll_fn(|cx| Pin::new(&mut **stream).poll_write(cx, bytes)).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            bytes = &bytes[n..];
+        }
+        std::future::poll_fn(|cx| Pin::new(&mut **stream).poll_flush(cx)).await
+    }
+
+    async fn websocket(
         stream: Box<dyn Io>,
+        tail: Vec<u8>,
         config: WebSocketConfig,
-    ) -> Result<Self::Socket, WsError> {
-        let (ws, _response) =
-            async_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
-        Ok(ws)
+    ) -> Self::Socket {
+        WebSocketStream::from_partially_read(stream, tail, Role::Client, Some(config)).await
     }
 }
 

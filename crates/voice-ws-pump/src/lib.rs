@@ -4,8 +4,9 @@
 //! [`DriverConfig`]).
 //!
 //! A driver crate (`voice-ws-tokio`, `voice-ws-async-std`) implements
-//! [`Runtime`] — the steps of dialing (TCP, TLS, WebSocket handshake with
-//! its runtime's types), a clock, a timer — chooses the TLS settings, and
+//! [`Runtime`] — the steps of dialing (TCP, TLS, bytes in and out for the
+//! WebSocket upgrade, the socket after it) with its runtime's types, a
+//! clock, a timer — chooses the TLS settings, and
 //! hands the application the [`Connection`] that [`connect`] returns, whose
 //! task runs on the driver's executor. Everything else is here, once, so
 //! the drivers behave identically by construction:
@@ -39,7 +40,7 @@
 //!   take its `ClientConfig`. Re-exported here and by the drivers, so an
 //!   application that builds its own TLS settings uses the same version.
 //! - [`tungstenite`] (0.30): the `Message`, error, request and
-//!   `WebSocketConfig` types of [`Runtime`]'s socket and handshake. Only a
+//!   `WebSocketConfig` types of [`Runtime`]'s socket. Only a
 //!   crate implementing [`Runtime`] meets them; re-exported for it.
 //! - `futures-core` (0.3): [`Events`] is a `Stream`.
 //!
@@ -65,6 +66,7 @@ mod status;
 mod task;
 #[cfg(feature = "ring-webpki")]
 pub mod tls;
+mod upgrade;
 
 pub use config::DriverConfig;
 pub use connection::Connection;
@@ -100,7 +102,6 @@ use std::time::{Duration, Instant};
 use futures_util::{Sink, Stream};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
-use tungstenite::handshake::client::Request;
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Error as WsError, Message};
 use voice_ws_proto::Session;
@@ -114,7 +115,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// and how to tell and wait for the time. Implemented once per driver
 /// crate, on a unit type. The loop dials every URL the same way, through
 /// these steps: [`Runtime::connect_tcp`], then [`Runtime::connect_tls`] for
-/// `wss://` or [`Runtime::plain`] for `ws://`, then [`Runtime::handshake`].
+/// `wss://` or [`Runtime::plain`] for `ws://`, then the WebSocket upgrade
+/// (written with [`Runtime::write_all`], read with [`Runtime::read`]) and
+/// [`Runtime::websocket`].
 pub trait Runtime: 'static {
     /// A connected TCP stream.
     type Tcp: Send + 'static;
@@ -174,13 +177,34 @@ pub trait Runtime: 'static {
         config: Arc<ClientConfig>,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
 
-    /// The WebSocket handshake over `stream`, with `config`'s buffers and
-    /// limits.
-    fn handshake(
-        request: Request,
+    /// Reads what `stream` has into `buf`: at least one byte, or 0 at its
+    /// end. Used only for the upgrade's response, which the loop reads
+    /// itself (see [`Runtime::websocket`]).
+    fn read(
+        stream: &mut Self::Stream,
+        buf: &mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send;
+
+    /// Writes all of `bytes` to `stream`, then flushes it: the upgrade
+    /// request.
+    fn write_all(
+        stream: &mut Self::Stream,
+        bytes: &[u8],
+    ) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// The WebSocket over `stream`, once the loop has upgraded it, with
+    /// `config`'s buffers and limits. `tail` is what arrived after the
+    /// upgrade response (the start of the first frames); the socket reads
+    /// it first. This is `WebSocketStream::from_partially_read` in both
+    /// tokio-tungstenite and async-tungstenite. The loop upgrades the
+    /// stream itself, rather than through their client handshake, because
+    /// tungstenite keeps its handshake's 4 KiB buffer as the socket's frame
+    /// buffer for the connection's whole life.
+    fn websocket(
         stream: Self::Stream,
+        tail: Vec<u8>,
         config: WebSocketConfig,
-    ) -> impl Future<Output = Result<Self::Socket, WsError>> + Send;
+    ) -> impl Future<Output = Self::Socket> + Send;
 }
 
 /// Prepares a connection on the runtime `R`: the [`Handle`] to command it,

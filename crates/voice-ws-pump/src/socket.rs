@@ -18,19 +18,21 @@ use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{Message, Utf8Bytes};
 use voice_ws_proto::{ConnectError, SocketLoss, Transmit};
 
+use crate::upgrade::Upgrade;
 use crate::{BoxFuture, Runtime};
 
 /// A connect attempt in flight; dropping it cancels the attempt.
 pub(crate) type Connecting<S> = BoxFuture<Result<S, WsError>>;
 
-/// The most tungstenite reads from the socket at once, and the space it
-/// zero-fills before each read: a voice gateway message is rarely over
-/// 1 KiB, and a larger one takes a few reads. Its default, 128 KiB, cost
-/// ~14x the memory and most of the CPU of an idle voice connection. The
-/// buffer itself is the handshake's 4 KiB (tungstenite keeps it; this
-/// setting only ever enlarges it), so memory gains nothing below that, but
-/// each read zero-fills 1 KiB instead of 4.
+/// The socket's read buffer, the most tungstenite reads at once and the
+/// space it zero-fills before each read: a voice gateway message is rarely
+/// over 1 KiB, and a larger one takes a few reads (the buffer grows for
+/// it). Its default, 128 KiB, cost ~14x the memory and most of the CPU of
+/// an idle voice connection.
 const READ_BUFFER: usize = 1024;
+/// The upgrade response is read this much at a time: a voice server's head
+/// is a few hundred bytes.
+const UPGRADE_READ: usize = 512;
 /// Writes coalesce up to this much before going to the socket; every batch
 /// is flushed anyway.
 const WRITE_BUFFER: usize = 4096;
@@ -107,15 +109,27 @@ pub(crate) fn connect<R: Runtime>(
     }
 }
 
-/// TCP, TLS when the target says so, then the WebSocket handshake: the
-/// same steps on every runtime. Dropping the future cancels the attempt.
+/// TCP, TLS when the target says so, then the WebSocket upgrade: the same
+/// steps on every runtime. Dropping the future cancels the attempt.
 async fn dial<R: Runtime>(target: Target) -> Result<R::Socket, WsError> {
     let tcp = R::connect_tcp(&target.host, target.port).await?;
-    let stream = match target.tls {
+    let mut stream = match target.tls {
         Some((name, config)) => R::connect_tls(tcp, name, config).await?,
         None => R::plain(tcp),
     };
-    R::handshake(target.request, stream, target.ws_config).await
+    let (mut upgrade, request) = Upgrade::start(target.request)?;
+    R::write_all(&mut stream, &request).await?;
+    // In the dial's future, which is boxed and dropped once it completes.
+    let mut chunk = [0; UPGRADE_READ];
+    loop {
+        let n = R::read(&mut stream, &mut chunk).await?;
+        if n == 0 {
+            return Err(Upgrade::ended_early());
+        }
+        if let Some(tail) = upgrade.received(&chunk[..n])? {
+            return Ok(R::websocket(stream, tail, target.ws_config).await);
+        }
+    }
 }
 
 /// Why a dial failed, for the core: the one place that reads tungstenite's,

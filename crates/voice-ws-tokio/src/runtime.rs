@@ -1,5 +1,5 @@
 //! What this driver brings to the shared loop: tokio's sockets and timers
-//! (paused time included), tokio-rustls, tokio-tungstenite.
+//! (paused time included), tokio-rustls, tokio-tungstenite (the socket after the upgrade).
 
 use std::io;
 use std::pin::Pin;
@@ -7,16 +7,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::WebSocketStream;
 use voice_ws_pump::rustls::ClientConfig;
 use voice_ws_pump::rustls::pki_types::ServerName;
-use voice_ws_pump::tungstenite::Error as WsError;
-use voice_ws_pump::tungstenite::handshake::client::Request;
-use voice_ws_pump::tungstenite::protocol::WebSocketConfig;
+use voice_ws_pump::tungstenite::protocol::{Role, WebSocketConfig};
 use voice_ws_pump::{BoxFuture, Runtime};
 
 /// A byte stream: plain TCP or TLS over it (tokio's I/O traits; boxed, see
@@ -79,14 +77,21 @@ impl Runtime for Tokio {
         ))
     }
 
-    async fn handshake(
-        request: Request,
+    async fn read(stream: &mut Box<dyn Io>, buf: &mut [u8]) -> io::Result<usize> {
+        stream.read(buf).await
+    }
+
+    async fn write_all(stream: &mut Box<dyn Io>, bytes: &[u8]) -> io::Result<()> {
+        stream.write_all(bytes).await?;
+        stream.flush().await
+    }
+
+    async fn websocket(
         stream: Box<dyn Io>,
+        tail: Vec<u8>,
         config: WebSocketConfig,
-    ) -> Result<Self::Socket, WsError> {
-        let (ws, _response) =
-            tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
-        Ok(ws)
+    ) -> Self::Socket {
+        WebSocketStream::from_partially_read(stream, tail, Role::Client, Some(config)).await
     }
 }
 
