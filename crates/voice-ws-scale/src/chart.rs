@@ -146,25 +146,16 @@ fn thousands(x: f64) -> String {
 mod tests {
     use super::*;
 
-    fn point(driver: Driver, conns: usize, cpu: f64, rss: f64) -> Point {
-        Point {
-            driver,
-            conns,
-            cpu_us_per_beat: cpu,
-            rss_kib_per_conn: rss,
-            p50_ms: Some(0.0),
-            p99_ms: Some(2.0),
-            arrived_p99_ms: Some(3.0),
-            beat_ratio: 1.0,
-            trouble: 0,
-        }
-    }
-
     #[test]
     fn the_chart_has_both_panels_and_every_client_in_its_legend() {
         let points: Vec<Point> = Driver::ALL
             .into_iter()
-            .flat_map(|d| [point(d, 1000, 20.0, 9.0), point(d, 5000, 15.0, 8.5)])
+            .flat_map(|d| {
+                [
+                    Point::example(d, 1000, 20.0, 9.0),
+                    Point::example(d, 5000, 15.0, 8.5),
+                ]
+            })
             .collect();
         let svg = svg(&points).expect("the chart draws");
         assert!(svg.starts_with("<svg"), "{}", &svg[..40]);

@@ -160,6 +160,7 @@ pub(crate) fn run(plan: &Plan, out: &mut impl Write) -> Result<(), String> {
         window_secs: window.as_secs_f64(),
         cpu_secs: (to.cpu.saturating_sub(from.cpu)).as_secs_f64(),
         beats: acked_after - acked_before,
+        sleeps: to.sleeps.saturating_sub(from.sleeps),
         rss_growth_kib: to.rss_kib as i64 - settled.rss_kib as i64,
         trouble: tally.counts().trouble,
         trouble_kinds: tally.kinds(),

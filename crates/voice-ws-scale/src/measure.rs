@@ -1,6 +1,6 @@
 //! What the harness reads about its own process: resident memory from
-//! /proc (Linux only), CPU time from `getrusage`, and, when asked, the
-//! live heap from a counting allocator.
+//! /proc (Linux only), CPU time and sleeps from `getrusage`, and, when
+//! asked, the live heap from a counting allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
@@ -75,16 +75,22 @@ pub(crate) struct Reading {
     pub(crate) heap_blocks: isize,
     /// User + system time of every thread, dead ones included.
     pub(crate) cpu: Duration,
+    /// Times any thread went to sleep waiting for something (voluntary
+    /// context switches). On an otherwise idle machine each one lets the
+    /// CPU idle, and waking it again costs more than the switch itself.
+    pub(crate) sleeps: u64,
 }
 
 impl Reading {
     /// Reads it now.
     pub(crate) fn now() -> Result<Self, String> {
+        let usage = usage()?;
         Ok(Self {
             rss_kib: rss_kib()?,
             heap_bytes: BYTES.load(Relaxed),
             heap_blocks: BLOCKS.load(Relaxed),
-            cpu: cpu()?,
+            cpu: usage.cpu,
+            sleeps: usage.sleeps,
         })
     }
 }
@@ -99,12 +105,19 @@ fn rss_kib() -> Result<u64, String> {
         .ok_or_else(|| "no VmRSS in /proc/self/status".to_owned())
 }
 
-/// `getrusage(RUSAGE_SELF)`: user + system time, to the microsecond.
+/// What `getrusage` says of the whole process.
+struct Usage {
+    cpu: Duration,
+    sleeps: u64,
+}
+
+/// `getrusage(RUSAGE_SELF)`: user + system time, to the microsecond, and
+/// voluntary context switches.
 #[allow(
     unsafe_code,
     reason = "getrusage has no safe wrapper in the dependencies; it only fills the struct it is given"
 )]
-fn cpu() -> Result<Duration, String> {
+fn usage() -> Result<Usage, String> {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `usage` is a valid, writable rusage; RUSAGE_SELF is a valid
     // `who`. The kernel fills the whole struct when it returns 0.
@@ -117,5 +130,8 @@ fn cpu() -> Result<Duration, String> {
     let time = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
     };
-    Ok(time(usage.ru_utime) + time(usage.ru_stime))
+    Ok(Usage {
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        sleeps: usage.ru_nvcsw.max(0) as u64,
+    })
 }

@@ -80,13 +80,14 @@ pub(crate) fn summary(row: &Row) -> String {
         _ => String::new(),
     };
     format!(
-        "{:>8} x{:<6} ready in {:.1} s; RSS {:.2} KiB/conn{heap}; CPU {:.2} us/heartbeat \
-         ({} ACKs, {:.3} of expected); lateness p50 {} / p99 {} ms (arrived p99 {} ms); trouble {}{}",
+        "{:>8} x{:<6} ready in {:.1} s; RSS {:.2} KiB/conn{heap}; CPU {:.2} us/heartbeat, \
+         {:.3} sleeps/heartbeat ({} ACKs, {:.3} of expected); lateness p50 {} / p99 {} ms (arrived p99 {} ms); trouble {}{}",
         c.driver.name(),
         c.conns,
         c.ramp_secs,
         c.rss_kib_per_conn(),
         c.cpu_us_per_beat(),
+        c.sleeps_per_beat(),
         c.beats,
         c.beat_ratio(),
         ms(row.lateness.sent.map(|p| p.p50)),
@@ -136,9 +137,10 @@ pub(crate) fn markdown(setup: &Setup, points: &[Point]) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "{}\n", setup.describe());
     md.push_str(
-        "| connections | client | CPU per heartbeat | × baseline | RSS per connection | × baseline \
-         | lateness p50 / p99 | p99 on arrival | ACKs / expected | trouble |\n\
-         |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| connections | client | CPU per heartbeat | × baseline | sleeps per heartbeat \
+         | RSS per connection | × baseline | lateness p50 / p99 | p99 on arrival \
+         | ACKs / expected | trouble |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for &conns in &sizes {
         let base = find(points, Driver::Baseline, conns);
@@ -149,9 +151,10 @@ pub(crate) fn markdown(setup: &Setup, points: &[Point]) -> String {
             let (cpu, rss) = (p.cpu_us_per_beat, p.rss_kib_per_conn);
             let _ = writeln!(
                 md,
-                "| {conns} | {} | {cpu:.2} µs | {} | {rss:.2} KiB | {} | {} / {} ms | {} ms | {:.3} | {} |",
+                "| {conns} | {} | {cpu:.2} µs | {} | {:.3} | {rss:.2} KiB | {} | {} / {} ms | {} ms | {:.3} | {} |",
                 driver.label(),
                 ratio(cpu, base.map(|b| b.cpu_us_per_beat)),
+                p.sleeps_per_beat,
                 ratio(rss, base.map(|b| b.rss_kib_per_conn)),
                 ms(p.p50_ms),
                 ms(p.p99_ms),
@@ -258,19 +261,7 @@ fn goals(md: &mut String, points: &[Point]) {
 mod tests {
     use super::*;
 
-    fn point(driver: Driver, conns: usize, cpu: f64, rss: f64) -> Point {
-        Point {
-            driver,
-            conns,
-            cpu_us_per_beat: cpu,
-            rss_kib_per_conn: rss,
-            p50_ms: Some(1.0),
-            p99_ms: Some(4.0),
-            arrived_p99_ms: Some(6.0),
-            beat_ratio: 1.0,
-            trouble: 0,
-        }
-    }
+    use Point as P;
 
     fn setup() -> Setup {
         Setup {
@@ -288,12 +279,12 @@ mod tests {
     #[test]
     fn each_figure_is_divided_by_the_baselines_at_the_same_size() {
         let points = [
-            point(Driver::Tokio, 10_000, 8.0, 7.5),
-            point(Driver::Baseline, 10_000, 10.0, 12.0),
+            P::example(Driver::Tokio, 10_000, 8.0, 7.5),
+            P::example(Driver::Baseline, 10_000, 10.0, 12.0),
         ];
         let md = markdown(&setup(), &points);
         assert!(
-            md.contains("| 10000 | voice-ws-tokio | 8.00 µs | 0.80× | 7.50 KiB | 0.62× | 1.0 / 4.0 ms | 6.0 ms |"),
+            md.contains("| 10000 | voice-ws-tokio | 8.00 µs | 0.80× | 0.250 | 7.50 KiB | 0.62× | 1.0 / 4.0 ms | 6.0 ms |"),
             "{md}"
         );
         assert!(
@@ -305,8 +296,8 @@ mod tests {
     #[test]
     fn a_cost_that_grows_with_the_connections_is_not_flat() {
         let points = [
-            point(Driver::Smol, 1000, 10.0, 9.0),
-            point(Driver::Smol, 15_000, 13.0, 9.5),
+            P::example(Driver::Smol, 1000, 10.0, 9.0),
+            P::example(Driver::Smol, 15_000, 13.0, 9.5),
         ];
         let md = markdown(&setup(), &points);
         assert!(
