@@ -121,7 +121,7 @@ pub use config::DaveCalls;
 pub use config::{RateLimit, SimConfig, StartSeq};
 pub use persist::{ParseSessionsError, SavedSessions};
 pub use plan::{Action, ConnectionPlan, Step, Trigger};
-pub use push::ServerPush;
+pub use push::{Pushed, ServerPush};
 #[cfg(feature = "dave")]
 pub use record::CallLog;
 pub use record::{ConnectionLog, Recorded, RecordedFrame};

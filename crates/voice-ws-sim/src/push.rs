@@ -5,6 +5,19 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::wire;
 
+/// Where a [`Sim::push`](crate::Sim::push) went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// To the session with this number ([`Sim::active_session`]'s: sessions
+    /// are numbered from 1 in the order the simulator created them).
+    ///
+    /// [`Sim::active_session`]: crate::Sim::active_session
+    Session(u64),
+    /// Held: no session is active (none got Ready yet, or the active one
+    /// ended). The next session to get Ready takes it.
+    Held,
+}
+
 /// A message the gateway sends on its own (not as a reply).
 ///
 /// All variants except the `Raw*` ones are replayable: they take the next

@@ -14,7 +14,7 @@ use tracing::{debug, warn};
 use crate::config::SimConfig;
 use crate::connection;
 use crate::persist::SavedSessions;
-use crate::push::ServerPush;
+use crate::push::{Pushed, ServerPush};
 use crate::record::ConnectionLog;
 use crate::state::SimState;
 use crate::tally::ClientTally;
@@ -117,14 +117,23 @@ impl Sim {
     }
 
     /// Sends a server message on the active session (the one that most
-    /// recently got Ready or was resumed).
+    /// recently got Ready or was resumed), and says which session that was.
     ///
     /// Replayable messages take the session's next seq and are buffered for
     /// replay; they reach the client now if the session has a live, non-silent
     /// connection. `Raw*` messages go only to a live connection. Pushes made
-    /// before any session got Ready are held and sent after the first Ready.
-    pub fn push(&self, msg: ServerPush) {
-        self.state.push_active(msg);
+    /// while no session is active (before the first Ready, or after the
+    /// active session ended) are held and sent after the next Ready.
+    pub fn push(&self, msg: ServerPush) -> Pushed {
+        self.state.push_active(msg)
+    }
+
+    /// The number of the active session (the target of [`Sim::push`]), if
+    /// any: sessions are numbered from 1 in the order this simulator created
+    /// them. A session whose number is no longer active ended or was
+    /// replaced, and what was pushed to it and not delivered is gone.
+    pub fn active_session(&self) -> Option<u64> {
+        self.state.active_session()
     }
 
     /// What arrived of the client's numbered Speaking messages (`delay` used

@@ -14,7 +14,7 @@ use tracing::debug;
 
 use crate::config::SimConfig;
 use crate::persist::{SavedSession, SavedSessions};
-use crate::push::ServerPush;
+use crate::push::{Pushed, ServerPush};
 use crate::record::{ConnectionLog, Recorded, RecordedFrame, frame_of};
 use crate::session::{GatewaySession, Live};
 use crate::tally::{ClientTally, Tally};
@@ -457,8 +457,9 @@ impl SimState {
         }
     }
 
-    /// [`Sim::push`](crate::Sim::push): to the active session, or held for the first one.
-    pub(crate) fn push_active(&self, push: ServerPush) {
+    /// [`Sim::push`](crate::Sim::push): to the active session, or held for
+    /// the next one to get Ready.
+    pub(crate) fn push_active(&self, push: ServerPush) -> Pushed {
         let mut guard = self.lock();
         let registry = &mut *guard;
         let session = registry
@@ -471,9 +472,23 @@ impl SimState {
                 if let Some(live) = &session.live {
                     let _ = live.tx.send(msg);
                 }
+                Pushed::Session(session.generation)
             }
-            None => registry.pending.push(push),
+            None => {
+                registry.pending.push(push);
+                Pushed::Held
+            }
         }
+    }
+
+    /// [`Sim::active_session`](crate::Sim::active_session).
+    pub(crate) fn active_session(&self) -> Option<u64> {
+        let registry = self.lock();
+        registry
+            .active
+            .as_ref()
+            .and_then(|id| registry.sessions.get(id))
+            .map(|session| session.generation)
     }
 }
 

@@ -8,7 +8,8 @@ use client::{Client, IDENTIFY, SELECT_PROTOCOL, heartbeat, resume, seq_of};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Error, Message};
 use voice_ws_sim::{
-    Action, ConnectionPlan, RateLimit, RecordedFrame, ServerPush, Sim, SimConfig, Trigger, scenario,
+    Action, ConnectionPlan, Pushed, RateLimit, RecordedFrame, ServerPush, Sim, SimConfig, Trigger,
+    scenario,
 };
 
 const QUIET: Duration = Duration::from_millis(250);
@@ -289,6 +290,36 @@ async fn session_with_pushes(sim: &Sim, n: u16) {
         client.recv_json().await;
     }
     client.close(1000).await;
+}
+
+#[tokio::test]
+async fn a_push_says_which_session_took_it() {
+    let gw = sim(SimConfig::default()
+        .with_start_seq(100)
+        .with_replay_capacity(1))
+    .await;
+    assert_eq!(gw.push(speaking("early")), Pushed::Held);
+    assert_eq!(gw.active_session(), None);
+    let (mut first, _) = Client::ready(&gw).await;
+    assert_eq!(first.recv_json().await["d"]["user_id"], "early");
+    assert_eq!(gw.push(speaking("one")), Pushed::Session(1));
+    assert_eq!(first.recv_json().await["seq"], 101);
+    assert_eq!(gw.active_session(), Some(1));
+    first.close(1000).await;
+
+    // 100 is gone from the one-message replay buffer: the session ends.
+    let mut late = Client::hello(&gw).await;
+    late.send(&resume(99)).await;
+    assert_eq!(late.recv_close().await, Some(4006));
+    assert_eq!(gw.active_session(), None);
+    assert_eq!(gw.push(speaking("between")), Pushed::Held);
+
+    let (mut second, _) = Client::ready(&gw).await;
+    assert_eq!(second.recv_json().await["d"]["user_id"], "between");
+    assert_eq!(gw.active_session(), Some(2));
+    assert_eq!(gw.push(speaking("two")), Pushed::Session(2));
+    assert_eq!(second.recv_json().await["d"]["user_id"], "two");
+    gw.shutdown().await;
 }
 
 #[tokio::test]

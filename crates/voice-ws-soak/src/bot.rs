@@ -19,6 +19,7 @@ use voice_ws_tokio::{
 use crate::ledger::Ledger;
 use crate::plan_gen::{BotPlan, CLIENT_MAX_MESSAGE, Ending};
 use crate::server::PUSH_SSRC;
+use crate::tail::Pushes;
 
 /// Where the run is; every bot watches it.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +28,7 @@ pub(crate) enum Stage {
     Running,
     /// No more sends; the server stopped pushing after these totals (per
     /// bot): receive them all, or see the session end.
-    Settle(Arc<Vec<u64>>),
+    Settle(Arc<Vec<Pushes>>),
     /// Close the connection and return the report.
     Close,
 }
@@ -104,8 +105,9 @@ struct Bot {
     recovering_since: Option<Instant>,
     last_seq: Option<u16>,
     settled: bool,
-    target: Option<u64>,
-    /// A new session began after pushes stopped: the tail went to the old one.
+    target: Option<Pushes>,
+    /// A new session got Ready after the pushes stopped, so the one they
+    /// went to ended (unless they were held for it: see `Pushes::held`).
     ended_since_stop: bool,
     closing: bool,
     started: Instant,
@@ -224,12 +226,9 @@ impl Bot {
 
     fn check_settled(&mut self) {
         let Some(target) = self.target else { return };
-        // At a boundary, what is missing went to the session that ended
-        // (see `Ledger::settle`): nothing more will come.
         let done = self.report.ended_for_good
             || self.ended_since_stop
-            || self.report.ledger.at_boundary()
-            || self.report.ledger.last >= target;
+            || self.report.ledger.has_all(target);
         if done && !self.settled {
             self.settled = true;
             self.ctx.live.settled.fetch_add(1, Ordering::Relaxed);
@@ -301,7 +300,7 @@ impl Bot {
                 self.expect_new_session = false;
                 self.report.ledger.new_session();
                 self.last_seq = None;
-                if self.target.is_some() {
+                if self.target.is_some_and(|t| !t.held) {
                     self.ended_since_stop = true;
                 }
                 if !self.joined {

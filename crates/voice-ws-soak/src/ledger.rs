@@ -4,6 +4,8 @@
 //! session is gone with it), never within one session, across any number
 //! of resumes.
 
+use crate::tail::Pushes;
+
 /// What arrived of one bot's numbered pushes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Ledger {
@@ -28,12 +30,6 @@ impl Ledger {
         self.boundary = true;
     }
 
-    /// A new session began and no number has reached it yet: numbers
-    /// still missing may have gone to the session that ended.
-    pub(crate) fn at_boundary(&self) -> bool {
-        self.boundary
-    }
-
     /// Message number `n` reached the application.
     pub(crate) fn receive(&mut self, n: u64) {
         if n <= self.last {
@@ -51,25 +47,42 @@ impl Ledger {
         self.delivered += 1;
     }
 
-    /// The end of the run: `pushed` numbers went out in all. Those after
-    /// `last` are lost unless the session they went to ended: after the
-    /// pushes stopped (`ended_since`), or before, with no number since the
-    /// new session began (the same gap `receive` allows at a boundary: the
-    /// last pushes went to the session that ended, just before the stop).
-    pub(crate) fn settle(&mut self, pushed: u64, ended_since: bool) {
-        let missing = pushed.saturating_sub(self.last);
-        if ended_since || self.at_boundary() {
-            self.dropped_with_session += missing;
+    /// Whether every number that must arrive of `pushed` has: those from
+    /// `live_from` on (the rest went to sessions that ended).
+    pub(crate) fn has_all(&self, pushed: Pushes) -> bool {
+        self.last >= pushed.total || pushed.live_from > pushed.total
+    }
+
+    /// The end of the run. Numbers missing after `last` went with their
+    /// session when it went to a session that ended before the pushes
+    /// stopped (before `live_from`) or after (`ended_since`); otherwise
+    /// they are lost.
+    pub(crate) fn settle(&mut self, pushed: Pushes, ended_since: bool) {
+        // Numbers up to `ended_before` went to sessions that ended.
+        let ended_before = pushed.live_from.saturating_sub(1).min(pushed.total);
+        let gone = ended_before.saturating_sub(self.last);
+        let live_missing = pushed.total.saturating_sub(self.last.max(ended_before));
+        self.dropped_with_session += gone;
+        if ended_since {
+            self.dropped_with_session += live_missing;
         } else {
-            self.lost += missing;
+            self.lost += live_missing;
         }
-        self.last = self.last.max(pushed);
+        self.last = self.last.max(pushed.total);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn live(total: u64, live_from: u64) -> Pushes {
+        Pushes {
+            total,
+            live_from,
+            held: false,
+        }
+    }
 
     #[test]
     fn in_order_across_resumes_is_clean() {
@@ -78,7 +91,7 @@ mod tests {
         for n in 1..=5 {
             l.receive(n);
         }
-        l.settle(5, false);
+        l.settle(live(5, 1), false);
         assert_eq!((l.delivered, l.lost, l.duplicated), (5, 0, 0));
     }
 
@@ -112,9 +125,9 @@ mod tests {
         l.new_session();
         l.receive(1);
         let mut ended = l.clone();
-        l.settle(4, false);
+        l.settle(live(4, 1), false);
         assert_eq!(l.lost, 3);
-        ended.settle(4, true);
+        ended.settle(live(4, 1), true);
         assert_eq!((ended.lost, ended.dropped_with_session), (0, 3));
     }
 
@@ -126,7 +139,21 @@ mod tests {
         l.new_session();
         l.receive(1);
         l.new_session();
-        l.settle(2, false);
+        assert!(l.has_all(live(2, 3)));
+        l.settle(live(2, 3), false);
         assert_eq!((l.lost, l.dropped_with_session), (0, 1));
+    }
+
+    #[test]
+    fn pushes_to_the_new_session_that_never_arrive_are_lost() {
+        // 2 went to the session that ended; 3 and 4 to the new one, which
+        // is still up at the stop and never delivers them.
+        let mut l = Ledger::default();
+        l.new_session();
+        l.receive(1);
+        l.new_session();
+        assert!(!l.has_all(live(4, 3)));
+        l.settle(live(4, 3), false);
+        assert_eq!((l.lost, l.dropped_with_session), (2, 1));
     }
 }

@@ -22,6 +22,7 @@ mod rss;
 mod server;
 mod soak;
 mod storm;
+mod tail;
 mod units;
 
 use std::path::PathBuf;

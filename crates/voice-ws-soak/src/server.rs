@@ -10,6 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use voice_ws_sim::{SavedSessions, ServerPush, Sim, SimConfig};
 
 use crate::plan_gen::BotPlan;
+use crate::tail::Tail;
 
 /// The ssrc the numbered pushes carry; the bot counts only those.
 pub(crate) const PUSH_SSRC: u32 = 0x50AC;
@@ -63,7 +64,9 @@ fn say(line: &str) {
 /// its own active session), a pusher numbering messages per bot.
 ///
 /// Commands: `stop` (no more counted pushes, uncounted ones from then on;
-/// answers `pushed n0 n1 …`), `tally`
+/// answers `pushed n0/f0/h0 n1/f1/h1 …`: each bot's count, the first of
+/// them that went to its session still active, and whether those were held,
+/// see [`Tail`]), `tally`
 /// (answers `tally b received duplicates out_of_order highest` per bot,
 /// then `end`), `quit`.
 pub(crate) async fn serve_soak(args: SoakServe) -> std::io::Result<()> {
@@ -80,30 +83,39 @@ pub(crate) async fn serve_soak(args: SoakServe) -> std::io::Result<()> {
     let ports: Vec<String> = sims.iter().map(|s| s.addr().port().to_string()).collect();
     say(&format!("ports {}", ports.join(" ")));
     let mut pushed = vec![0u64; sims.len()];
+    let mut tails: Vec<Tail> = sims.iter().map(|_| Tail::default()).collect();
     let mut pushing = true;
     let mut tick = tokio::time::interval(Duration::from_millis(args.push_ms.max(1)));
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                for (sim, n) in sims.iter().zip(pushed.iter_mut()) {
+                for ((sim, n), tail) in sims.iter().zip(pushed.iter_mut()).zip(tails.iter_mut()) {
                     let (user_id, ssrc) = if pushing {
                         *n += 1;
                         (n.to_string(), PUSH_SSRC)
                     } else {
                         ("1".to_owned(), FILLER_SSRC)
                     };
-                    sim.push(ServerPush::Speaking {
+                    let to = sim.push(ServerPush::Speaking {
                         user_id,
                         ssrc,
                         speaking: 1,
                     });
+                    if pushing {
+                        tail.pushed(*n, to);
+                    }
                 }
             }
             line = lines.next_line() => match line?.as_deref().map(str::trim) {
                 Some("stop") => {
                     pushing = false;
-                    let list: Vec<String> = pushed.iter().map(u64::to_string).collect();
+                    let list: Vec<String> = sims
+                        .iter()
+                        .zip(&pushed)
+                        .zip(&tails)
+                        .map(|((sim, n), tail)| tail.at_stop(*n, sim.active_session()).to_wire())
+                        .collect();
                     say(&format!("pushed {}", list.join(" ")));
                 }
                 Some("tally") => {

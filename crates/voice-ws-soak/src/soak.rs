@@ -20,6 +20,7 @@ use crate::plan_gen::{BotPlan, Ending};
 use crate::progress::Progress;
 use crate::rss::rss_bytes;
 use crate::server::SoakServe;
+use crate::tail::Pushes;
 use crate::units::{mib, secs};
 
 pub(crate) const HELP: &str = "\
@@ -190,13 +191,14 @@ pub(crate) async fn run(o: SoakOpts) -> std::io::Result<bool> {
 
     // Stop pushes and sends; every live session gets the rest.
     server.send("stop").await?;
-    let pushed: Vec<u64> = server
+    let pushes: Vec<Pushes> = server
         .expect("pushed")
         .await?
         .split_whitespace()
-        .filter_map(|n| n.parse().ok())
+        .filter_map(Pushes::parse)
         .collect();
-    let _ = stage_tx.send(Stage::Settle(Arc::new(pushed.clone())));
+    let pushed: Vec<u64> = pushes.iter().map(|p| p.total).collect();
+    let _ = stage_tx.send(Stage::Settle(Arc::new(pushes)));
     let settle_start = Instant::now();
     while (live.settled.load(Ordering::Relaxed) as u64) < o.bots
         && settle_start.elapsed() < o.settle
