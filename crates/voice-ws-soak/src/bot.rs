@@ -215,8 +215,12 @@ impl Bot {
             }
             Stage::Close => {
                 self.closing = true;
-                if let (Some(target), false) = (self.target, self.report.ended_for_good) {
-                    self.report.ledger.settle(target, self.ended_since_stop);
+                if let Some(target) = self.target {
+                    // A session that ended for good by plan took with it
+                    // what was pushed after it, as one that ended since
+                    // the stop took the rest.
+                    let gone = self.ended_since_stop || self.report.ended_for_good;
+                    self.report.ledger.settle(target, gone);
                 }
                 let handle = self.handle.clone();
                 tokio::spawn(async move { handle.close().await });

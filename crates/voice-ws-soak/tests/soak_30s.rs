@@ -20,6 +20,17 @@ fn figure(report: &str, label: &str) -> u64 {
         .unwrap_or_else(|| panic!("no number in {line:?}"))
 }
 
+/// Every number on the line that starts with `label`.
+fn numbers(report: &str, label: &str) -> Vec<u64> {
+    let line = report
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no {label:?} line in\n{report}"));
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
 #[test]
 fn a_30_second_100_connection_soak_passes() {
     let dir = std::env::temp_dir().join(format!("voice-ws-soak-test-{}", std::process::id()));
@@ -48,6 +59,13 @@ fn a_30_second_100_connection_soak_passes() {
     assert!(figure(&report, "seq wraps") > 5, "{report}");
     assert!(report.contains("close 4006"), "{report}");
     assert!(report.contains("lost: Reset"), "{report}");
+    // Every push is accounted for: delivered, or gone with a planned end.
+    let pushes = numbers(&report, "pushed messages");
+    let [pushed, delivered, duplicated, lost, gone] = pushes[..] else {
+        panic!("five figures in the pushed messages line of\n{report}");
+    };
+    assert_eq!((duplicated, lost), (0, 0), "{report}");
+    assert_eq!(delivered + gone, pushed, "{report}");
     let svg = std::fs::read_to_string(dir.join("timeline.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("Resumes per second"));
     let _ = std::fs::remove_dir_all(&dir);
