@@ -26,8 +26,9 @@ use crate::tail::Pushes;
 pub(crate) enum Stage {
     /// Faults, pushes and sends.
     Running,
-    /// No more sends; the server stopped pushing after these totals (per
-    /// bot): receive them all, or see the session end.
+    /// No more sends; the server stopped pushing (per bot: the total, and
+    /// which of them went to the session still live): receive those, or
+    /// see that session end.
     Settle(Arc<Vec<Pushes>>),
     /// Close the connection and return the report.
     Close,

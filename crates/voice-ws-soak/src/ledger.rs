@@ -53,10 +53,10 @@ impl Ledger {
         self.last >= pushed.total || pushed.live_from > pushed.total
     }
 
-    /// The end of the run. Numbers missing after `last` went with their
-    /// session when it went to a session that ended before the pushes
-    /// stopped (before `live_from`) or after (`ended_since`); otherwise
-    /// they are lost.
+    /// The end of the run. A number missing after `last` is gone with its
+    /// session if that session ended: before the pushes stopped (numbers
+    /// before `live_from`) or after (`ended_since`). Any other missing
+    /// number is lost.
     pub(crate) fn settle(&mut self, pushed: Pushes, ended_since: bool) {
         // Numbers up to `ended_before` went to sessions that ended.
         let ended_before = pushed.live_from.saturating_sub(1).min(pushed.total);
